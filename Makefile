@@ -1,0 +1,49 @@
+# One-command set-up and runs on a fresh Debian machine (see README.md).
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+SNAKEMAKE := $(VENV)/bin/snakemake
+CORES ?= 2
+DEBIAN_PACKAGES := lammps lammps-data quantum-espresso quantum-espresso-data \
+	slurm-wlm munge openmpi-bin chromium
+
+.PHONY: setup run test bench lint format dry-run report clean-fixture
+.DEFAULT_GOAL := run
+
+setup: $(VENV)/.installed .debian-packages
+
+# Debian packages: installed only when one of the programs is missing.
+.debian-packages:
+	@bash tools/install-debian-packages.sh $(DEBIAN_PACKAGES)
+	@touch $@
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
+	@touch $@
+
+run: setup
+	$(SNAKEMAKE) --profile profiles/local --configfile config/fixture.yaml --cores $(CORES)
+	$(SNAKEMAKE) --profile profiles/local --configfile config/fixture.yaml --report results-fixture/report.html
+
+test: setup
+	$(VENV)/bin/pytest -q tests
+
+bench: setup
+	$(PY) bench/run_all.py
+
+lint: setup
+	$(VENV)/bin/ruff check src tests scripts bench tools
+	$(VENV)/bin/ruff format --check src tests scripts bench tools
+	$(VENV)/bin/snakefmt --check Snakefile workflow/rules
+	$(SNAKEMAKE) --lint --configfile config/fixture.yaml
+
+format: setup
+	$(VENV)/bin/ruff format src tests scripts bench tools
+	$(VENV)/bin/ruff check --fix src tests scripts bench tools
+	$(VENV)/bin/snakefmt Snakefile workflow/rules
+
+dry-run: setup
+	$(SNAKEMAKE) --profile profiles/local --configfile config/fixture.yaml -n
