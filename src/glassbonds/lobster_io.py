@@ -1,0 +1,224 @@
+"""LOBSTER I/O: ``lobsterin``, the explicit neighbour list ``lobsterin-quippy``, and the
+outputs ``ICOHPLIST.lobster`` (LOBSTER 3.x, 4.x, 5.x layouts) and ``<NC>.lb.out``.
+
+Distances are in angstrom, ICOHP in eV as LOBSTER writes it (negative for bonding; the
+database stores -ICOHP). Atom labels are element + 1-based index (``Cu1``, ``Zr100``,
+``B7``); the tables here use 0-based atom indices.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from ase import Atoms
+from ase.neighborlist import neighbor_list
+
+from glassbonds.errors import InputError
+
+_LABEL = re.compile(r"^([A-Z][a-z]?)(\d+)$")
+_INTERACTIONS = re.compile(r"found\s+(\d+)\s+interactions")
+ICOHP_COLUMNS = ["atom_a", "atom_b", "symbol_a", "symbol_b", "distance", "tx", "ty", "tz", "icohp"]
+
+
+@dataclass(frozen=True)
+class LobsterSettings:
+    """The ``lobsterin`` keywords of the study (energies in eV relative to the Fermi level)."""
+
+    basis_functions: Mapping[str, Sequence[str]]  # element -> orbitals, e.g. Zr: [4s, 5s, 4p, 4d]
+    cohp_start_energy: float = -100.0
+    cohp_end_energy: float = 40.0
+    basis_set: str = "Bunge"
+    bond_min: float = 1.80  # cohpGenerator range, angstrom
+    bond_max: float = 4.20
+
+
+def _header_lines(settings: LobsterSettings) -> list[str]:
+    lines = [
+        "skipDOS",
+        "skipCOOP",
+        "skipPopulationAnalysis",
+        f"COHPstartEnergy {settings.cohp_start_energy:.1f}",
+        f"COHPendEnergy {settings.cohp_end_energy:.1f}",
+        f"basisSet {settings.basis_set}",
+    ]
+    for element in sorted(settings.basis_functions):
+        lines.append(f"basisfunctions {element} {' '.join(settings.basis_functions[element])}")
+    return lines
+
+
+def lobsterin_text(settings: LobsterSettings) -> str:
+    """The ``lobsterin`` of a sub-run: every pair between ``bond_min`` and ``bond_max``."""
+    lines = _header_lines(settings)
+    lines.append(f"cohpGenerator from {settings.bond_min:.2f} to {settings.bond_max:.2f}")
+    return "\n".join(lines) + "\n"
+
+
+def neighbour_pairs(atoms: Atoms, cutoff: float) -> pd.DataFrame:
+    """All ordered pairs (centre, neighbour, offset) closer than ``cutoff`` (periodic images too).
+
+    The offset is in lattice vectors with distance = |r_neighbour + offset @ cell - r_centre|.
+    Rows are sorted by centre, then neighbour, then offset, so files are reproducible.
+    """
+    centre, neighbour, shift, distance = neighbor_list("ijSd", atoms, cutoff)
+    table = pd.DataFrame(
+        {
+            "centre": centre,
+            "neighbour": neighbour,
+            "ox": shift[:, 0],
+            "oy": shift[:, 1],
+            "oz": shift[:, 2],
+            "distance": distance,
+        }
+    )
+    return table.sort_values(["centre", "neighbour", "ox", "oy", "oz"], ignore_index=True)
+
+
+def neighbour_list_text(atoms: Atoms, settings: LobsterSettings, cutoff: float) -> str:
+    """The ``lobsterin-quippy`` file: the header of ``lobsterin`` and one ``cohpbetween`` line
+    per ordered neighbour pair within ``cutoff`` (the SOAP cutoff, 3.75 angstrom in the study:
+    the clusters of the database are the SOAP environments)."""
+    lines = _header_lines(settings)
+    for row in neighbour_pairs(atoms, cutoff).itertuples(index=False):
+        lines.append(
+            f"cohpbetween atom {row.centre + 1} atom {row.neighbour + 1}"
+            f" offset {row.ox} {row.oy} {row.oz}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def read_neighbour_list(path: str | Path) -> pd.DataFrame:
+    """Read ``cohpbetween atom I atom J offset a b c`` lines: columns centre, neighbour
+    (0-based), ox, oy, oz, in file order."""
+    rows = []
+    with open(path) as stream:
+        for number, line in enumerate(stream, start=1):
+            fields = line.split()
+            if not fields or fields[0] != "cohpbetween":
+                continue
+            try:
+                if fields[1] != "atom" or fields[3] != "atom":
+                    raise ValueError
+                offset = [int(v) for v in fields[6:9]] if len(fields) >= 9 else [0, 0, 0]
+                rows.append((int(fields[2]) - 1, int(fields[4]) - 1, *offset))
+            except (ValueError, IndexError):
+                raise InputError(
+                    f"{path}:{number}", f"malformed cohpbetween line {line.strip()!r}",
+                    "expected 'cohpbetween atom I atom J offset a b c'",
+                ) from None
+    return pd.DataFrame(rows, columns=["centre", "neighbour", "ox", "oy", "oz"])
+
+
+def parse_atom_label(label: str) -> tuple[str, int]:
+    """``'Zr100'`` -> ``('Zr', 99)`` (element, 0-based index)."""
+    match = _LABEL.match(label)
+    if not match:
+        raise ValueError(f"bad atom label {label!r}")
+    return match.group(1), int(match.group(2)) - 1
+
+
+def read_icohplist(path: str | Path) -> pd.DataFrame:
+    """Read ``ICOHPLIST.lobster`` into a table with :data:`ICOHP_COLUMNS`, one row per bond.
+
+    Handles LOBSTER 3.x/4.x (8 columns; a spin-polarised file repeats the table after a
+    second header and the two spins are summed), 5.x (8 or 9 columns, spin 2 in the ninth;
+    orbital-resolved lines with ``Cu1_3d_xy`` labels are skipped, only atom totals kept) and
+    the old 2.x layout without translations. ``icohp`` is the total over spins, in eV.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as error:
+        raise InputError(path, f"cannot read ICOHPLIST ({error.strerror})") from None
+    blocks: list[list[tuple]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        fields = line.split()
+        if not fields:
+            continue
+        if not fields[0].lstrip("-").isdigit():
+            blocks.append([])  # a header starts a (spin) block
+            continue
+        if not blocks:
+            blocks.append([])
+        if "_" in fields[1] or "_" in fields[2]:
+            continue  # orbital-resolved line (LOBSTER 5 orbitalwise)
+        try:
+            symbol_a, atom_a = parse_atom_label(fields[1])
+            symbol_b, atom_b = parse_atom_label(fields[2])
+            distance = float(fields[3])
+            if len(fields) in (8, 9):
+                translation = tuple(int(v) for v in fields[4:7])
+                icohp = sum(float(v) for v in fields[7:])
+            elif len(fields) == 6:
+                translation = (0, 0, 0)
+                icohp = float(fields[4])
+            else:
+                raise ValueError
+        except (ValueError, IndexError):
+            raise InputError(
+                f"{path}:{number}", f"malformed ICOHPLIST line {line.strip()!r}",
+                "the file is cut or not a LOBSTER ICOHPLIST; rerun LOBSTER",
+            ) from None
+        blocks[-1].append((atom_a, atom_b, symbol_a, symbol_b, distance, *translation, icohp))
+    blocks = [block for block in blocks if block]
+    if not blocks:
+        return pd.DataFrame(columns=ICOHP_COLUMNS)
+    table = pd.DataFrame(blocks[0], columns=ICOHP_COLUMNS)
+    if len(blocks) == 2:  # spin-polarised 3.x/4.x: same bonds, second spin
+        second = pd.DataFrame(blocks[1], columns=ICOHP_COLUMNS)
+        if len(second) != len(table) or not np.array_equal(
+            second[["atom_a", "atom_b"]].to_numpy(), table[["atom_a", "atom_b"]].to_numpy()
+        ):
+            raise InputError(path, "the two spin blocks list different bonds", "rerun LOBSTER")
+        table["icohp"] = table["icohp"].to_numpy() + second["icohp"].to_numpy()
+    elif len(blocks) > 2:
+        raise InputError(path, f"{len(blocks)} tables found, expected 1 or 2 spin blocks")
+    return table
+
+
+def count_icohp_bonds(path: str | Path) -> int | None:
+    """Bonds in an ICOHPLIST as the study counted them (line count - 1); None if absent."""
+    path = Path(path)
+    if not path.is_file():
+        return None
+    with open(path) as stream:
+        lines = sum(1 for line in stream if line.strip())
+    return max(lines - 1, 0)
+
+
+@dataclass(frozen=True)
+class LobsterLog:
+    """What ``<NC>.lb.out`` (LOBSTER's screen output) says about a run."""
+
+    interactions: int | None  # 'setting up CO interactions... found N interactions.'
+    finished: bool  # 'finished in' reached
+
+
+def read_lobster_log(path: str | Path) -> LobsterLog:
+    """Parse ``<NC>.lb.out``; a missing or empty file gives ``(None, False)``."""
+    path = Path(path)
+    if not path.is_file():
+        return LobsterLog(None, False)
+    text = path.read_text(errors="replace")
+    match = _INTERACTIONS.search(text)
+    return LobsterLog(int(match.group(1)) if match else None, "finished in" in text)
+
+
+def icohplist_text(bonds: pd.DataFrame, spin_header: bool = True) -> str:
+    """Write bonds (columns of :data:`ICOHP_COLUMNS`) in the LOBSTER 3.0.0 layout."""
+    header = "  COHP#  atomMU  atomNU     distance     translation      ICOHP (at) eF"
+    if spin_header:
+        header += "   for spin  1"
+    lines = [header]
+    for number, row in enumerate(bonds.itertuples(index=False), start=1):
+        label_a = f"{row.symbol_a}{row.atom_a + 1}"
+        label_b = f"{row.symbol_b}{row.atom_b + 1}"
+        lines.append(
+            f"{number:7d} {label_a:>7s} {label_b:>7s} {row.distance:12.5f}"
+            f" {row.tx:7d} {row.ty:3d} {row.tz:3d} {row.icohp:18.5f} "
+        )
+    return "\n".join(lines) + "\n"
