@@ -406,3 +406,152 @@ def test_accuracy_on_real_subrun(request):
             # yet on the well-populated types the error is the published order of magnitude.
             assert row.cv5_rmse_eV < 2.0 * row.published_rmse_eV, row
             assert row.split70_30_rmse_eV < 0.5 * row.target_std_eV, row
+
+
+# ----------------------------------------------------------------------------- rule scripts
+
+
+class _Namedlist(dict):
+    """Enough of Snakemake's Namedlist for the scripts: attribute and .get access, iteration."""
+
+    __getattr__ = dict.__getitem__
+
+    def __iter__(self):
+        return iter(self.values())
+
+
+def _run_script(name: str, tmp_path: Path, **sections) -> None:
+    import runpy
+    from types import SimpleNamespace
+
+    log = tmp_path / f"{name}.log"
+    smk = SimpleNamespace(log=[str(log)], **{k: _Namedlist(v) for k, v in sections.items()})
+    runpy.run_path(str(REPO / "scripts" / f"{name}.py"), init_globals={"snakemake": smk})
+    assert log.read_text().strip()
+
+
+def _store(tmp_path: Path, bonds: BondSet) -> Path:
+    """A bond database store as the database engineer's ``save_store`` writes it."""
+    from glassbonds.bond_database import BondDatabase, save_store
+
+    n = len(bonds)
+    rows = pd.DataFrame(
+        {
+            "bond_type": bonds.bond_type,
+            "source": bonds.database,
+            "run": 1,
+            "subrun": 0,
+            "atom_a": np.arange(n),
+            "atom_b": np.arange(n) + n,
+            "distance": bonds.distance,
+            "icohp": bonds.target,
+            "soap_a": np.arange(n),
+            "soap_b": np.arange(n) + n,
+        }
+    )
+    soap = np.vstack([bonds.soap_a, bonds.soap_b])
+    directory = tmp_path / bonds.database
+    save_store(
+        BondDatabase(bonds.database, rows, soap, dict(SOAP_PARAMS), ["Zr", "Cu", "Al"]), directory
+    )
+    return directory
+
+
+def test_rule_scripts_run_on_a_database_store(tmp_path):
+    bonds = synthetic_bonds(120, database="NC1")
+    store = _store(tmp_path, bonds)
+    stem = tmp_path / "out" / "NC1-Zr-Cu-80-1.0-0.5-0.01-30"
+    _run_script(
+        "fit",
+        tmp_path,
+        input={"train": str(store)},
+        output={
+            s: f"{stem}.{e}"
+            for s, e in (("dat", "dat"), ("info", "info"), ("png", "png"), ("model", "npz"))
+        },
+        params={
+            "bond_type": "Zr-Cu",
+            "n_train": 80,
+            "n_test": 30,
+            "zeta": 1,
+            "sigma": 0.5,
+            "gamma": 0.01,
+            "seed": 0,
+        },
+    )
+    assert len(read_dat(f"{stem}.dat")) == 30
+    _run_script(
+        "learning_curve",
+        tmp_path,
+        input={"database": str(store)},
+        output={"tsv": str(tmp_path / "lc.tsv"), "png": str(tmp_path / "lc.png")},
+        params={
+            "bond_type": "Zr-Cu",
+            "sizes": [20, 60],
+            "n_test": 30,
+            "seeds": [0, 1],
+            "zeta": 1,
+            "sigma": 0.5,
+            "gamma": 0.01,
+        },
+    )
+    assert pd.read_csv(tmp_path / "lc.tsv", sep="\t")["n_train"].tolist() == [20, 60]
+    _run_script(
+        "select_hyperparameters",
+        tmp_path,
+        input={"database": str(store)},
+        output={
+            "scores": str(tmp_path / "s.tsv"),
+            "chosen": str(tmp_path / "c.tsv"),
+            "png": str(tmp_path / "s.png"),
+        },
+        params={
+            "bond_type": "Zr-Cu",
+            "grid": {"sigma": [0.2, 0.5], "gamma": [0.01]},
+            "n_train": 60,
+            "folds": 3,
+            "seed": 0,
+        },
+    )
+    assert len(pd.read_csv(tmp_path / "s.tsv", sep="\t")) == 2
+
+
+@needs_data
+def test_validate_cell_script_on_real_subrun(tmp_path):
+    """Models fitted on the cell's own bonds (a smoke test of formats, not of accuracy)."""
+    import ase.io
+
+    from glassbonds.descriptors import SoapParameters, save_soap, soap_vectors
+    from glassbonds.kernel_model import save_model
+    from glassbonds.training import cell_bond_table
+
+    atoms = ase.io.read(SUBRUN / "Zr49Cu49Al2.xyz")
+    parameters = SoapParameters(species=("Zr", "Cu", "Al"))
+    soap = soap_vectors(atoms, parameters)
+    save_soap(tmp_path / "soap.npz", soap, parameters, atoms.get_chemical_symbols())
+    table = cell_bond_table(atoms, read_icohplist_minimal(SUBRUN / "ICOHPLIST.lobster"))
+    models = []
+    for bond_type in ("Zr-Cu", "Zr-Zr"):
+        part = table[table.bond_type == bond_type]
+        X = np.hstack([part[["distance"]].to_numpy(), soap[part.atom_a], soap[part.atom_b]])
+        model = STUDY_HYPERPARAMETERS[bond_type].estimator().fit(X, part.target)
+        models.append(str(tmp_path / f"{bond_type}.npz"))
+        save_model(
+            model,
+            models[-1],
+            {"bond_type": bond_type, "descriptor_parameters": parameters.as_dict()},
+        )
+    _run_script(
+        "validate_cell",
+        tmp_path,
+        input={
+            "models": models,
+            "xyz": str(SUBRUN / "Zr49Cu49Al2.xyz"),
+            "soap": str(tmp_path / "soap.npz"),
+            "icohplist": str(SUBRUN / "ICOHPLIST.lobster"),
+        },
+        output={"rmsd": str(tmp_path / "rmsd.tsv"), "png": str(tmp_path / "rmsd.png")},
+    )
+    rmsd = pd.read_csv(tmp_path / "rmsd.tsv", sep="\t").set_index("bond_type")
+    assert rmsd.loc["Zr-Cu", "n_bonds"] == 378 and rmsd.loc["Zr-Zr", "n_bonds"] == 188
+    assert rmsd.loc["Zr-Cu", "rmsd_eV"] < 0.5 * rmsd.loc["Zr-Cu", "target_std_eV"]

@@ -117,6 +117,30 @@ def result_stem(
     return f"{databases}-{bond_type}-{n_train}-{hyperparameters.name_fields()}-{n_test}"
 
 
+def load_bond_set(database_dir: str | Path, bond_type: str) -> BondSet:
+    """The bonds of one type from a bond database store directory.
+
+    Uses ``glassbonds.bond_database.load_bond_set`` when that module provides it, otherwise
+    reads the store (``bonds.parquet``, ``soap.npy``, ``metadata.json``) through
+    ``load_store``; ``icohp`` in the store already holds -ICOHP (eV).
+    """
+    from glassbonds import bond_database  # lazy: bond_database may import this module
+
+    if hasattr(bond_database, "load_bond_set"):
+        return bond_database.load_bond_set(database_dir, bond_type)
+    database = bond_database.load_store(database_dir)
+    rows, soap_a, soap_b = database.bond_arrays(bond_type)
+    return BondSet(
+        distance=rows["distance"].to_numpy(dtype=np.float64),
+        soap_a=soap_a,
+        soap_b=soap_b,
+        target=rows["icohp"].to_numpy(dtype=np.float64),
+        descriptor_parameters=dict(database.descriptor),
+        bond_type=bond_type,
+        database=database.name,
+    )
+
+
 # ----------------------------------------------------------------------------- checks
 
 
@@ -770,3 +794,36 @@ def write_cell_validation(
     figure.tight_layout()
     _save_figure(figure, png)
     return rmsd
+
+
+def run_validate_cell(
+    model_paths: Sequence[str | Path],
+    xyz: str | Path,
+    soap_path: str | Path,
+    icohplist: str | Path,
+    rmsd_tsv: str | Path,
+    png: str | Path,
+) -> pd.DataFrame:
+    """Entry point of rule ``validate_cell``: models (.npz, one per bond type), the sub-run's
+    structure, its SOAP file (``descriptors.save_soap``) and ``ICOHPLIST.lobster``."""
+    import ase.io
+
+    from glassbonds.descriptors import load_soap
+    from glassbonds.kernel_model import load_model
+    from glassbonds.lobster_io import read_icohplist
+
+    soap = load_soap(soap_path)
+    models = {}
+    for path in model_paths:
+        model, metadata = load_model(path)
+        if _canonical(metadata.get("descriptor_parameters", {})) != _canonical(soap.parameters):
+            raise InputError(
+                path,
+                f"model made with SOAP parameters {metadata.get('descriptor_parameters')}, "
+                f"the cell's SOAP with {soap.parameters}",
+                "recompute the cell's SOAP with the model's descriptor settings",
+            )
+        models[metadata["bond_type"]] = model
+    atoms = ase.io.read(xyz)
+    table = validate_cell(models, atoms, soap.vectors, read_icohplist(icohplist))
+    return write_cell_validation(table, rmsd_tsv, png, title=f"{Path(xyz).parent}")
