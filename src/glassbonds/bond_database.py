@@ -351,3 +351,36 @@ def write_mixed_legacy(database: BondDatabase, spec: MixedDatabaseSpec,
         rows = database.rows[database.rows["bond_type"] == bond_type]
         write_text(directory / f"{spec.name}_{bond_type}.bnd",
                    _bnd_text(rows, with_source=list(spec.counts)))
+
+
+def build_and_write_pbssdb(
+    nc: str,
+    subruns: Sequence[SubRun],
+    root: str | Path,
+    species: Sequence[str],
+    descriptor: Mapping,
+    directory: str | Path,
+) -> pd.DataFrame:
+    """Build a composition's PBSSDB from its sub-runs on disk and write every output file
+    (legacy text, store, ``summary.tsv``); returns the summary table."""
+    from tqdm import tqdm
+
+    from glassbonds.subrun_status import read_status_file
+
+    files = []
+    for subrun in subruns:
+        status = read_status_file(subrun.file(root, "status"))
+        files.append(SubRunFiles(
+            subrun=subrun, status_code=int(status.code), status_reason=status.reason,
+            xyz=subrun.file(root, "xyz"), icohplist=subrun.file(root, "icohplist"),
+            neighbours=subrun.file(root, "neighbours"), soap=subrun.soap_file(root),
+        ))
+    result = build_pbssdb(
+        nc, files, species, descriptor,
+        progress=lambda items: tqdm(items, desc=f"{nc} sub-runs", mininterval=2.0),
+    )
+    write_pbssdb_legacy(result, directory)
+    save_store(result.database, directory)
+    summary = summary_table(result, len(files))
+    write_text(Path(directory) / "summary.tsv", summary.to_csv(sep="\t", index=False))
+    return summary

@@ -241,11 +241,19 @@ class SoapBondKernelRegressor(RegressorMixin, BaseEstimator):
 
     def _fit_exact(self, distance: np.ndarray, soap_sum: np.ndarray, y: np.ndarray) -> None:
         n = distance.shape[0]
-        # One n x n array, filled by row blocks and factorised in place: peak memory ~ n^2
-        # numbers (20,000 bonds: 3.2 GB).
+        # One n x n array, factorised in place: peak memory ~ n^2 numbers (20,000 bonds:
+        # 3.2 GB). LAPACK reads one triangle only, so only the upper triangle of ``gram`` (the
+        # lower one of its Fortran-ordered transpose) is computed: half the matrix products.
         gram = np.empty((n, n))
         for rows in _row_blocks(n, n):
-            self._kernel(distance[rows], soap_sum[rows], distance, soap_sum, out=gram[rows])
+            upper = slice(rows.start, n)
+            self._kernel(
+                distance[rows],
+                soap_sum[rows],
+                distance[upper],
+                soap_sum[upper],
+                out=gram[rows, upper],
+            )
         gram.flat[:: n + 1] += self.noise_
         # gram is symmetric, so its transpose (a Fortran-ordered view) is the same matrix and
         # LAPACK can factorise it without a copy.

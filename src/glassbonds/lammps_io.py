@@ -268,3 +268,54 @@ def read_data_file(path: str | Path, type_map: Mapping[int, str]) -> Atoms:
         atoms = read_lammps_data(stream, Z_of_type=z_of_type, atom_style="atomic", units="metal")
     atoms.pbc = True
     return atoms
+
+
+def prepare_run(
+    composition_name: str,
+    run: int,
+    natoms: int,
+    species: Sequence[str],
+    lammps: Mapping,
+    input_path: str | Path,
+    potential_copy: str | Path,
+) -> None:
+    """Write a run's ``<NC>.lmp.inp`` and copy the potential beside it (``lammps`` is the
+    workflow's config section). Bad compositions or potentials fail before anything is written.
+    """
+    import shutil
+
+    from glassbonds.composition import parse_composition
+    from glassbonds.files import atomic_path, write_text
+
+    composition = parse_composition(composition_name)
+    counts = composition.atom_counts(natoms)
+    foreign = sorted(set(composition.elements) - set(species))
+    if foreign:
+        raise InputError(
+            "config key species", f"{composition_name} has {foreign}, not in species {species}",
+            "add them to species",
+        )
+    mapped = potential_elements(lammps["potential"])
+    unmapped = sorted(set(species) - set(mapped))
+    if unmapped:
+        raise InputError(
+            lammps["potential"], f"the potential has no parameters for {unmapped} (it maps "
+            f"{mapped})", "choose a potential for every element of config key species",
+        )
+    settings = MeltQuenchSettings(
+        box_side=lammps["box_side"],
+        pair_style=lammps["pair_style"],
+        potential_file=Path(lammps["potential"]).name,
+        timestep=lammps["timestep"],
+        melt_temperature=lammps["melt_temperature"],
+        melt_steps=lammps["melt_steps"],
+        anneal_temperature=lammps["anneal_temperature"],
+        quench_steps=lammps["quench_steps"],
+        anneal_steps=lammps["anneal_steps"],
+        dump_every=lammps["dump_every"],
+        thermo_every=lammps["thermo_every"],
+    )
+    seeds = run_seeds(composition_name, run, composition.elements)
+    with atomic_path(potential_copy) as tmp:
+        shutil.copyfile(lammps["potential"], tmp)
+    write_text(input_path, melt_quench_input(composition_name, counts, species, settings, seeds))

@@ -222,3 +222,52 @@ def icohplist_text(bonds: pd.DataFrame, spin_header: bool = True) -> str:
             f" {row.tx:7d} {row.ty:3d} {row.tz:3d} {row.icohp:18.5f} "
         )
     return "\n".join(lines) + "\n"
+
+
+def run_lobster(
+    command: str,
+    workdir: str | Path,
+    lobster_log: str | Path,
+    threads: int,
+    scf_converged: bool,
+    run_on_unconverged_scf: bool = False,
+) -> str:
+    """Run LOBSTER (``command``) in a sub-run directory; its screen output becomes
+    ``lobster_log`` (``<NC>.lb.out``). Returns what happened, for the rule's log.
+
+    After an scf that did not converge, LOBSTER is skipped unless asked for: the sub-run
+    then has an empty ICOHPLIST and a log saying why, so its status is recorded (code 6)
+    instead of failing the workflow. A crash raises with LOBSTER's last lines.
+    """
+    import os
+    import shlex
+    import subprocess
+
+    from glassbonds.files import atomic_path, write_text
+
+    workdir = Path(workdir)
+    if not scf_converged and not run_on_unconverged_scf:
+        note = ("SKIPPED by glassbonds: the scf did not converge, so LOBSTER was not run "
+                "(set lobster.run_on_unconverged_scf to run it anyway)\n")
+        write_text(workdir / "ICOHPLIST.lobster", "")
+        write_text(workdir / "lobsterout", note)
+        write_text(lobster_log, note)
+        return note.strip()
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    with atomic_path(lobster_log) as tmp, open(tmp, "w") as stdout:
+        try:
+            completed = subprocess.run(shlex.split(command), cwd=workdir, stdout=stdout,
+                                       stderr=subprocess.STDOUT, env=env, check=False)
+        except OSError as error:
+            raise InputError("config key lobster.command",
+                             f"cannot start {command!r} ({error.strerror})",
+                             "give the path of the LOBSTER executable") from None
+        stdout.flush()
+        if completed.returncode != 0:
+            tail = "".join(Path(tmp).read_text(errors="replace").splitlines(True)[-20:])
+            raise RuntimeError(f"{workdir}: LOBSTER exited with {completed.returncode}; "
+                               f"last lines:\n{tail}")
+    for name in ("ICOHPLIST.lobster", "lobsterout"):
+        if not (workdir / name).is_file():
+            raise RuntimeError(f"{workdir}: LOBSTER finished without writing {name}")
+    return f"LOBSTER ran in {workdir} with {threads} thread(s)"

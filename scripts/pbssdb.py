@@ -1,0 +1,16 @@
+"""Rule pbssdb: the per-bond database of one composition from all its sub-runs."""
+
+from glassbonds.bond_database import build_and_write_pbssdb
+from glassbonds.descriptors import SoapParameters
+from glassbonds.rule_log import rule_log
+from glassbonds.tree import SubRun
+
+with rule_log(snakemake.log[0]):  # noqa: F821
+    sm = snakemake  # noqa: F821
+    nc = sm.params.nc
+    subruns = [SubRun(nc, nat, run, sub, snap) for run, sub, nat, snap in sm.params.subruns]
+    descriptor = SoapParameters.from_config(sm.params.species, sm.params.soap).as_dict()
+    summary = build_and_write_pbssdb(
+        nc, subruns, sm.params.root, sm.params.species, descriptor, sm.params.directory
+    )
+    print(summary.to_string(index=False))

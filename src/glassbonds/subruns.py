@@ -1,0 +1,99 @@
+"""Sub-run inputs: from the last frame of a run's dump to the 15 deformed cells and, per
+sub-run, ``<NC>.xyz``, ``<NC>.scf.in``, ``lobsterin`` and ``lobsterin-quippy``.
+
+This module only assembles the pieces of :mod:`cells`, :mod:`qe_io` and :mod:`lobster_io`
+from the workflow configuration (lengths in angstrom).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ase import Atoms
+from ase.io import write as write_structure
+
+from glassbonds.cells import deform, transformations_from_config
+from glassbonds.errors import InputError
+from glassbonds.files import atomic_path, write_text
+from glassbonds.lammps_io import last_dump_frame
+from glassbonds.lobster_io import LobsterSettings, lobsterin_text, neighbour_list_text
+from glassbonds.qe_io import ScfSettings, basis_function_count, scf_input
+
+# config key of the workflow -> ScfSettings field
+_QE_KEYS = {"ecutwfc": "ecutwfc", "ecutrho": "ecutrho", "degauss": "degauss",
+            "conv_thr": "conv_thr", "mixing_beta": "mixing_beta",
+            "electron_maxstep": "electron_maxstep", "kpoints": "kpoints",
+            "kpoint_shift": "shift", "gamma_only": "gamma", "nbnd_factor": "nbnd_factor"}
+
+
+@dataclass(frozen=True)
+class SubRunOutputs:
+    """Paths written for one sub-run."""
+
+    xyz: Path
+    scf_in: Path
+    lobsterin: Path
+    neighbours: Path
+
+
+def scf_settings(qe: Mapping) -> ScfSettings:
+    """ScfSettings from the workflow's ``qe`` config section."""
+    return ScfSettings.from_mapping({field: qe[key] for key, field in _QE_KEYS.items() if key in qe})
+
+
+def lobster_settings(lobster: Mapping) -> LobsterSettings:
+    """LobsterSettings from the workflow's ``lobster`` config section."""
+    return LobsterSettings(
+        basis_functions={el: list(orbitals) for el, orbitals in lobster["basis_functions"].items()},
+        cohp_start_energy=lobster["cohp_start_energy"],
+        cohp_end_energy=lobster["cohp_end_energy"],
+        basis_set=lobster["basis_set"],
+        bond_min=lobster["bond_min"],
+        bond_max=lobster["bond_max"],
+    )
+
+
+def reference_cell(dump: str | Path, species: Sequence[str]) -> Atoms:
+    """The last complete frame of a run's dump, atom type i+1 mapped to ``species[i]``."""
+    frame = last_dump_frame(dump)
+    return frame.to_atoms(dict(enumerate(species, start=1)), where=str(dump))
+
+
+def write_subrun_inputs(
+    reference: Atoms,
+    subrun: int,
+    outputs: SubRunOutputs,
+    *,
+    nc: str,
+    transformations: list[dict],
+    qe: Mapping,
+    lobster: Mapping,
+    pseudo_dir: str,
+    scratch: str | Path,
+    neighbour_cutoff: float,
+) -> Atoms:
+    """Write the four input files of one sub-run; return its (deformed) cell."""
+    table = transformations_from_config(transformations)
+    if subrun not in table:
+        raise InputError("config key subruns", f"no transformation for sub-run {subrun}")
+    atoms = deform(reference, table[subrun])
+    missing_basis = sorted(set(atoms.get_chemical_symbols()) - set(lobster["basis_functions"]))
+    if missing_basis:
+        raise InputError("config key lobster.basis_functions", f"no entry for {missing_basis}")
+    missing_upf = sorted(set(atoms.get_chemical_symbols()) - set(qe["pseudopotentials"]))
+    if missing_upf:
+        raise InputError("config key qe.pseudopotentials", f"no UPF for {missing_upf}")
+    settings = lobster_settings(lobster)
+    counts = {el: basis_function_count(orbs) for el, orbs in settings.basis_functions.items()}
+    with atomic_path(outputs.xyz) as tmp:
+        write_structure(tmp, atoms, format="extxyz")
+    write_text(
+        outputs.scf_in,
+        scf_input(atoms, scf_settings(qe), prefix=nc, pseudo_dir=pseudo_dir, outdir=scratch,
+                  pseudopotentials=qe["pseudopotentials"], basis_function_counts=counts),
+    )
+    write_text(outputs.lobsterin, lobsterin_text(settings))
+    write_text(outputs.neighbours, neighbour_list_text(atoms, settings, neighbour_cutoff))
+    return atoms

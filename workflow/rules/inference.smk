@@ -1,0 +1,5 @@
+# ETL inference: predicted -ICOHP of every bond of large structures.
+
+
+def inference_targets():
+    return []

@@ -1,0 +1,5 @@
+# Train/Tune: kernel regression per bond type (filled in with the model rules).
+
+
+def model_targets():
+    return []
