@@ -1,0 +1,213 @@
+"""Bond databases: the golden test against the study's own PBSSDB, nothing lost, mixing."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from glassbonds.bond_database import (
+    BondDatabase,
+    MixedDatabaseSpec,
+    SubRunFiles,
+    build_pbssdb,
+    load_store,
+    mix_databases,
+    save_store,
+    subrun_bonds,
+    write_mixed_legacy,
+    write_pbssdb_legacy,
+)
+from glassbonds.descriptors import SoapParameters, save_soap
+from glassbonds.errors import InputError
+from glassbonds.tree import SubRun
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared/data/prm-4-113603"
+REAL_SUBRUN = DATA / "G/Zr49Cu49Al2/c/md/lammps/100/21/2000/0"
+REAL_PBSSDB = DATA / "ETL_model/Zr49Cu49Al2-PBSSDB"
+SPECIES = ("Zr", "Cu", "Al")
+
+needs_study_data = pytest.mark.skipif(
+    not REAL_SUBRUN.is_dir(), reason="study data ../shared/data/prm-4-113603 is absent"
+)
+
+
+def real_files(status_code: int = 1, soap: Path | None = None) -> SubRunFiles:
+    return SubRunFiles(
+        subrun=SubRun("Zr49Cu49Al2", 100, 21, 0),
+        status_code=status_code,
+        status_reason="",
+        xyz=REAL_SUBRUN / "Zr49Cu49Al2.xyz",
+        icohplist=REAL_SUBRUN / "ICOHPLIST.lobster",
+        neighbours=REAL_SUBRUN / "lobsterin-quippy",
+        soap=soap or Path("unused"),
+    )
+
+
+@needs_study_data
+def test_rows_of_the_real_subrun_equal_those_the_study_wrote():
+    rows, dropped = subrun_bonds(real_files(), SPECIES)
+    assert dropped == []
+    mine: dict[str, set[str]] = defaultdict(set)
+    for bond_type, a, b, distance, value in rows:
+        mine[bond_type].add(f"21 0 {a + 1} {b + 1} {distance:f} {value:f}")
+    compared = 0
+    for bond_file in sorted(REAL_PBSSDB.glob("*.bnd")):
+        study = {line.strip() for line in bond_file.open() if line.startswith("21 0 ")}
+        assert mine[bond_file.stem] == study, bond_file.name
+        compared += len(study)
+    # Zr-Cu.bnd was never published; every other row of run 21 sub-run 0 was compared
+    assert compared == sum(len(v) for k, v in mine.items() if k != "Zr-Cu") > 250
+
+
+@needs_study_data
+def test_a_cluster_with_a_pair_missing_from_icohplist_is_dropped_whole(tmp_path):
+    icohp_lines = (REAL_SUBRUN / "ICOHPLIST.lobster").read_text().splitlines(keepends=True)
+    # remove the bond Cu1-Cu3 (line 3): clusters of atoms 1 and 3 both lose it
+    assert " Cu1 " in icohp_lines[2] and " Cu3 " in icohp_lines[2]
+    cut = tmp_path / "ICOHPLIST.lobster"
+    cut.write_text("".join(icohp_lines[:2] + icohp_lines[3:]))
+    files = real_files()
+    files.icohplist = cut
+    rows, dropped = subrun_bonds(files, SPECIES)
+    assert sorted(dropped) == [("Cu1", "Cu1-Cu3"), ("Cu3", "Cu3-Cu1")]
+    complete_rows, _ = subrun_bonds(real_files(), SPECIES)
+    assert len(rows) < len(complete_rows)
+    centres = {a for _, a, _, _, _ in rows}
+    assert 0 not in centres and 2 not in centres
+
+
+@pytest.fixture
+def soap_of_real_subrun(tmp_path):
+    if not REAL_SUBRUN.is_dir():
+        pytest.skip("study data ../shared/data/prm-4-113603 is absent")
+    from ase.io import read
+
+    from glassbonds.descriptors import soap_vectors
+
+    parameters = SoapParameters(SPECIES)
+    atoms = read(REAL_SUBRUN / "Zr49Cu49Al2.xyz")
+    path = tmp_path / "SOAPS.npz"
+    save_soap(path, soap_vectors(atoms, parameters), parameters, atoms.get_chemical_symbols())
+    return path, parameters
+
+
+def test_every_subrun_is_in_the_database_or_in_nd_info_once(soap_of_real_subrun, tmp_path):
+    soap_path, parameters = soap_of_real_subrun
+    subruns = []
+    for sub, code in enumerate([1, 2, 4, 5, 1, 7]):
+        files = real_files(code, soap_path)
+        files.subrun = SubRun("Zr49Cu49Al2", 100, 21, sub)
+        subruns.append(files)
+    result = build_pbssdb("Zr49Cu49Al2", subruns, SPECIES, parameters.as_dict())
+    in_database = {(p["run"], p["subrun"]) for p in result.database.provenance}
+    not_done = [(run, sub) for run, sub, _, _ in result.not_done]
+    assert in_database == {(21, 0), (21, 2), (21, 4)}
+    assert sorted(not_done) == [(21, 1), (21, 3), (21, 5)]
+    assert not in_database & set(not_done)
+    assert [code for *_, code, _ in result.not_done] == [2, 5, 7]
+
+    write_pbssdb_legacy(result, tmp_path / "db")
+    nd = (tmp_path / "db/ND.info").read_text().splitlines()
+    assert nd == ["21 1 2", "21 3 5", "21 5 7"]
+    bnd = pd.read_csv(tmp_path / "db/Cu-Cu.bnd", sep=" ", header=None)
+    assert len(bnd) == 3 * 102 and set(bnd[1]) == {0, 2, 4}
+
+
+def test_store_round_trip_keeps_rows_vectors_and_provenance(soap_of_real_subrun, tmp_path):
+    soap_path, parameters = soap_of_real_subrun
+    result = build_pbssdb("Zr49Cu49Al2", [real_files(1, soap_path)], SPECIES,
+                          parameters.as_dict())
+    save_store(result.database, tmp_path / "store")
+    loaded = load_store(tmp_path / "store")
+    pd.testing.assert_frame_equal(loaded.rows, result.database.rows)
+    np.testing.assert_array_equal(loaded.soap, result.database.soap)
+    assert loaded.descriptor == parameters.as_dict()
+    assert loaded.provenance[0]["icohplist_sha256"] == result.database.provenance[0][
+        "icohplist_sha256"] and len(loaded.provenance[0]["icohplist_sha256"]) == 64
+    rows, soap_a, soap_b = loaded.bond_arrays("Zr-Al")
+    assert len(rows) == 16 and soap_a.shape == (16, 2100)
+    np.testing.assert_allclose(np.linalg.norm(soap_b, axis=1), 1.0, rtol=1e-6)
+
+
+def test_changed_soap_parameters_are_refused(soap_of_real_subrun):
+    soap_path, parameters = soap_of_real_subrun
+    other = SoapParameters(SPECIES, r_cut=4.0).as_dict()
+    with pytest.raises(InputError, match="SOAP parameters"):
+        build_pbssdb("Zr49Cu49Al2", [real_files(1, soap_path)], SPECIES, other)
+
+
+def synthetic_database(name: str, counts: dict[str, int], seed: int) -> BondDatabase:
+    rng = np.random.default_rng(seed)
+    total = sum(counts.values())
+    rows = pd.DataFrame({
+        "bond_type": [bt for bt, n in counts.items() for _ in range(n)],
+        "source": name, "run": rng.integers(1, 40, total).astype("int32"),
+        "subrun": rng.integers(0, 15, total).astype("int32"),
+        "atom_a": rng.integers(0, 100, total).astype("int32"),
+        "atom_b": rng.integers(0, 100, total).astype("int32"),
+        "distance": rng.uniform(2.2, 4.2, total), "icohp": rng.uniform(0, 2.5, total),
+        "soap_a": np.arange(total), "soap_b": np.arange(total, 2 * total),
+    })
+    soap = rng.normal(size=(2 * total, 12)).astype(np.float32)
+    return BondDatabase(f"{name}-PBSSDB", rows, soap, {"r_cut": 3.75}, ["Zr", "Cu"],
+                        sources=[name])
+
+
+def test_mixed_database_is_byte_identical_for_one_seed_and_differs_for_another(tmp_path):
+    sources = {"Zr50Cu50": synthetic_database("Zr50Cu50", {"Zr-Cu": 50, "Cu-Cu": 30}, 1),
+               "Zr25Cu75": synthetic_database("Zr25Cu75", {"Zr-Cu": 40, "Cu-Cu": 60}, 2)}
+    outputs = []
+    for run, seed in enumerate([7, 7, 8]):
+        spec = MixedDatabaseSpec("DB2", ("Zr-Cu", "Cu-Cu"), {"Zr50Cu50": 20, "Zr25Cu75": 25},
+                                 seed)
+        database = mix_databases(spec, sources)
+        write_mixed_legacy(database, spec, tmp_path / str(run))
+        save_store(database, tmp_path / str(run))
+        outputs.append({p.name: p.read_bytes() for p in (tmp_path / str(run)).iterdir()})
+    assert outputs[0] == outputs[1]
+    assert outputs[0]["DB2_Zr-Cu.bnd"] != outputs[2]["DB2_Zr-Cu.bnd"]
+    info = outputs[0]["DB2_Cu-Cu.info"].decode().splitlines()
+    assert info == ["DB2 Cu-Cu", "Zr50Cu50 20", "Zr25Cu75 25"]
+    bnd = outputs[0]["DB2_Zr-Cu.bnd"].decode().splitlines()
+    assert len(bnd) == 45 and {line.split()[0] for line in bnd} == {"0", "1"}
+
+
+def test_mixed_rows_keep_their_source_vectors():
+    sources = {"A10B90": synthetic_database("A10B90", {"Zr-Cu": 30}, 3)}
+    spec = MixedDatabaseSpec("DBX", ("Zr-Cu",), {"A10B90": 10}, 5)
+    mixed = mix_databases(spec, sources)
+    original_rows, original_a, _ = sources["A10B90"].bond_arrays("Zr-Cu")
+    rows, soap_a, _ = mixed.bond_arrays("Zr-Cu")
+    for position, row in rows.iterrows():
+        match = np.flatnonzero((original_rows["distance"] == row["distance"]).to_numpy())
+        assert len(match) == 1
+        np.testing.assert_array_equal(soap_a[position], original_a[match[0]])
+
+
+def test_asking_for_more_bonds_than_exist_names_composition_type_and_counts():
+    sources = {"Zr50Cu50": synthetic_database("Zr50Cu50", {"Zr-Cu": 5}, 1)}
+    spec = MixedDatabaseSpec("DB2", ("Zr-Cu",), {"Zr50Cu50": 6}, 1)
+    with pytest.raises(InputError) as error:
+        mix_databases(spec, sources)
+    message = str(error.value)
+    assert "Zr50Cu50" in message and "Zr-Cu" in message and "6" in message and "5" in message
+
+
+def test_legacy_bnd_format_matches_the_study(tmp_path):
+    if not REAL_PBSSDB.is_dir():
+        pytest.skip("study data ../shared/data/prm-4-113603 is absent")
+    study_line = next(iter((REAL_PBSSDB / "Cu-Al.bnd").open())).rstrip("\n")
+    run, sub, a, b, distance, value = study_line.split()
+    rows = pd.DataFrame({"bond_type": ["Cu-Al"], "source": ["X"], "run": [int(run)],
+                         "subrun": [int(sub)], "atom_a": [int(a) - 1], "atom_b": [int(b) - 1],
+                         "distance": [float(distance)], "icohp": [float(value)],
+                         "soap_a": [0], "soap_b": [0]})
+    from glassbonds.bond_database import PbssdbResult
+    database = BondDatabase("X-PBSSDB", rows, np.zeros((1, 3), np.float32), {}, list(SPECIES))
+    write_pbssdb_legacy(PbssdbResult(database, [], []), tmp_path)
+    assert (tmp_path / "Cu-Al.bnd").read_text() == study_line + "\n"
+    assert (tmp_path / "Al-Al.bnd").read_text() == ""
