@@ -153,8 +153,10 @@ def kernel_diagonal(
     return base if zeta == 1.0 else np.power(np.maximum(base, 0.0), zeta)
 
 
-def _row_blocks(n_rows: int, n_cols: int) -> list[slice]:
+def _row_blocks(n_rows: int, n_cols: int, at_most: int | None = None) -> list[slice]:
     size = max(1, BLOCK_NUMBERS // max(1, n_cols))
+    if at_most is not None:
+        size = min(size, at_most)
     return [slice(start, min(start + size, n_rows)) for start in range(0, n_rows, size)]
 
 
@@ -245,7 +247,8 @@ class SoapBondKernelRegressor(RegressorMixin, BaseEstimator):
         # 3.2 GB). LAPACK reads one triangle only, so only the upper triangle of ``gram`` (the
         # lower one of its Fortran-ordered transpose) is computed: half the matrix products.
         gram = np.empty((n, n))
-        for rows in _row_blocks(n, n):
+        # At least ~8 row blocks, so that skipping the lower triangle saves ~40 % of the work.
+        for rows in _row_blocks(n, n, at_most=max(128, n // 8)):
             upper = slice(rows.start, n)
             self._kernel(
                 distance[rows],
