@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import io
 import resource
 import sys
 import tempfile
@@ -42,8 +43,12 @@ CELL = DATA / "Zr49Cu49Al2-10000-1-1-1.data"
 TYPE_MAP = {1: "Zr", 2: "Cu", 3: "Al"}
 # Study hyperparameters (zeta, sigma, gamma), DESIGN section 8.
 HYPERPARAMETERS = {
-    "Al-Al": (1.0, 0.5, 0.005), "Cu-Al": (1.0, 0.5, 0.005), "Cu-Cu": (1.0, 0.5, 0.01),
-    "Zr-Al": (1.0, 0.5, 0.01), "Zr-Cu": (1.0, 1.0, 0.04), "Zr-Zr": (1.0, 0.5, 0.01),
+    "Al-Al": (1.0, 0.5, 0.005),
+    "Cu-Al": (1.0, 0.5, 0.005),
+    "Cu-Cu": (1.0, 0.5, 0.01),
+    "Zr-Al": (1.0, 0.5, 0.01),
+    "Zr-Cu": (1.0, 1.0, 0.04),
+    "Zr-Zr": (1.0, 0.5, 0.01),
 }
 
 
@@ -59,8 +64,9 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
 
 
-def synthetic_models(directory: Path, parameters: SoapParameters, n_train: int,
-                     n_features: int) -> dict[str, Path]:
+def synthetic_models(
+    directory: Path, parameters: SoapParameters, n_train: int, n_features: int
+) -> dict[str, Path]:
     """Fit one model per bond type on random data; returns bond type -> model file."""
     rng = np.random.default_rng(7)
     paths = {}
@@ -75,13 +81,15 @@ def synthetic_models(directory: Path, parameters: SoapParameters, n_train: int,
         model = SoapBondKernelRegressor(zeta=zeta, sigma=sigma, gamma=gamma)
         model.fit(bond_feature_matrix(distance, soap_a, soap_b), target)
         paths[name] = directory / f"{name}.npz"
-        save_model(model, paths[name], {"bond_type": name,
-                                        "descriptor_parameters": parameters.as_dict()})
+        save_model(
+            model, paths[name], {"bond_type": name, "descriptor_parameters": parameters.as_dict()}
+        )
     return paths
 
 
-def staged(dump: Path, models: FittedModels, parameters: SoapParameters, out: Path,
-           with_std: bool) -> dict[str, float]:
+def staged(
+    dump: Path, models: FittedModels, parameters: SoapParameters, out: Path, with_std: bool
+) -> dict[str, float]:
     """The stages of one frame, timed separately (same functions infer_frames calls)."""
     times = {}
     start = time.perf_counter()
@@ -118,14 +126,19 @@ def naive(dump: Path, models: FittedModels, parameters: SoapParameters, sample: 
     frame = next(iter_dump_frames(dump))
     atoms = frame.to_atoms(TYPE_MAP)
     start = time.perf_counter()
-    first, second, distance = neighbor_list("ijd", atoms, max(h for _, h in
-                                                              DEFAULT_WINDOWS.values()))
+    first, second, distance = neighbor_list(
+        "ijd", atoms, max(h for _, h in DEFAULT_WINDOWS.values())
+    )
     symbols = np.array(atoms.get_chemical_symbols())
     order = {s: i for i, s in enumerate(STUDY_SPECIES)}
-    names = ["-".join(sorted(pair, key=order.__getitem__))
-             for pair in zip(symbols[first].tolist(), symbols[second].tolist(), strict=True)]
-    keep = [i < j and DEFAULT_WINDOWS[n][0] <= d <= DEFAULT_WINDOWS[n][1]
-            for i, j, d, n in zip(first, second, distance, names, strict=True)]
+    names = [
+        "-".join(sorted(pair, key=order.__getitem__))
+        for pair in zip(symbols[first].tolist(), symbols[second].tolist(), strict=True)
+    ]
+    keep = [
+        i < j and DEFAULT_WINDOWS[n][0] <= d <= DEFAULT_WINDOWS[n][1]
+        for i, j, d, n in zip(first, second, distance, names, strict=True)
+    ]
     neighbour_time = time.perf_counter() - start
     start = time.perf_counter()
     soap = soap_vectors(atoms, parameters)
@@ -139,9 +152,11 @@ def naive(dump: Path, models: FittedModels, parameters: SoapParameters, sample: 
         model.predict(bond_feature_matrix([distance[index]], soap[[i]], soap[[j]]))
     per_bond = (time.perf_counter() - start) / len(chosen)
     total = neighbour_time + soap_time + per_bond * len(bonds)
-    print(f"  naive: ASE neighbours {neighbour_time:.2f} s, SOAP {soap_time:.2f} s, "
-          f"predict {per_bond * 1e3:.3f} ms/bond x {len(bonds)} bonds "
-          f"= {per_bond * len(bonds):.1f} s (timed on {len(chosen)} bonds)")
+    print(
+        f"  naive: ASE neighbours {neighbour_time:.2f} s, SOAP {soap_time:.2f} s, "
+        f"predict {per_bond * 1e3:.3f} ms/bond x {len(bonds)} bonds "
+        f"= {per_bond * len(bonds):.1f} s (timed on {len(chosen)} bonds)"
+    )
     return total
 
 
@@ -161,8 +176,10 @@ def main() -> int:
         _load_tool("data_to_dump").convert(CELL, dump)
         start = time.perf_counter()
         paths = synthetic_models(tmp, parameters, args.train, n_features)
-        print(f"fitted 6 synthetic models ({args.train} bonds, {n_features} features) in "
-              f"{time.perf_counter() - start:.1f} s (not part of inference)")
+        print(
+            f"fitted 6 synthetic models ({args.train} bonds, {n_features} features) in "
+            f"{time.perf_counter() - start:.1f} s (not part of inference)"
+        )
         models = FittedModels.load(paths, STUDY_SPECIES)
         print(f"peak RSS after fitting: {_peak_mb():.0f} MB")
         for with_std in (False, True):
@@ -172,15 +189,30 @@ def main() -> int:
         totals = {}
         for with_std in (False, True):
             start = time.perf_counter()
-            infer_frames(dump, "lammps-dump", TYPE_MAP, models, DEFAULT_WINDOWS, parameters,
-                         tmp / "out", "1", predictive_std=with_std, log=open("/dev/null", "w"))
+            infer_frames(
+                dump,
+                "lammps-dump",
+                TYPE_MAP,
+                models,
+                DEFAULT_WINDOWS,
+                parameters,
+                tmp / "out",
+                "1",
+                predictive_std=with_std,
+                log=io.StringIO(),
+            )
             totals[with_std] = time.perf_counter() - start
-            print(f"infer_frames end to end, std {'on ' if with_std else 'off'}: "
-                  f"{totals[with_std]:.2f} s")
+            print(
+                f"infer_frames end to end, std {'on ' if with_std else 'off'}: "
+                f"{totals[with_std]:.2f} s"
+            )
         print(f"peak RSS (ru_maxrss) after inference: {_peak_mb():.0f} MB")
         naive_total = naive(dump, models, parameters, args.naive_sample)
-        print(f"naive total (scaled): {naive_total:.1f} s; speed-up x{naive_total / totals[False]:.0f}"
-              f" (std off), x{naive_total / totals[True]:.0f} (std on, naive computes no std)")
+        print(
+            f"naive total (scaled): {naive_total:.1f} s; "
+            f"speed-up x{naive_total / totals[False]:.0f}"
+            f" (std off), x{naive_total / totals[True]:.0f} (std on, naive computes no std)"
+        )
     return 0
 
 

@@ -52,13 +52,15 @@ def read_data(path: str | Path) -> DataFile:
     rows = [line.split("#")[0].split() for line in lines[start:]]
     rows = [row for row in rows if row][:natoms]
     if len(rows) != natoms or any(len(row) < 5 for row in rows):
-        raise InputError(path, f"the Atoms section does not hold {natoms} 'id type x y z' lines",
-                         "the file is cut or not atom_style atomic")
+        raise InputError(
+            path,
+            f"the Atoms section does not hold {natoms} 'id type x y z' lines",
+            "the file is cut or not atom_style atomic",
+        )
     table = np.array([row[:5] for row in rows], dtype=float)
     order = np.argsort(table[:, 0])
     table = table[order]
-    return DataFile(bounds, tilts, table[:, 0].astype(int), table[:, 1].astype(int),
-                    table[:, 2:5])
+    return DataFile(bounds, tilts, table[:, 0].astype(int), table[:, 1].astype(int), table[:, 2:5])
 
 
 def dump_text(data: DataFile, step: int = 0) -> str:
@@ -66,8 +68,12 @@ def dump_text(data: DataFile, step: int = 0) -> str:
     (xlo, xhi), (ylo, yhi), (zlo, zhi) = data.bounds
     lines = ["ITEM: TIMESTEP", str(step), "ITEM: NUMBER OF ATOMS", str(len(data.ids))]
     if data.tilts is None:
-        lines += ["ITEM: BOX BOUNDS pp pp pp", f"{xlo:.10f} {xhi:.10f}", f"{ylo:.10f} {yhi:.10f}",
-                  f"{zlo:.10f} {zhi:.10f}"]
+        lines += [
+            "ITEM: BOX BOUNDS pp pp pp",
+            f"{xlo:.10f} {xhi:.10f}",
+            f"{ylo:.10f} {yhi:.10f}",
+            f"{zlo:.10f} {zhi:.10f}",
+        ]
     else:
         xy, xz, yz = data.tilts
         lines += [
@@ -80,8 +86,9 @@ def dump_text(data: DataFile, step: int = 0) -> str:
     lines.append("ITEM: ATOMS id type x y z")
     lines += [
         f"{i} {t} {x:.8f} {y:.8f} {z:.8f}"
-        for i, t, (x, y, z) in zip(data.ids.tolist(), data.types.tolist(),
-                                   data.positions.tolist(), strict=True)
+        for i, t, (x, y, z) in zip(
+            data.ids.tolist(), data.types.tolist(), data.positions.tolist(), strict=True
+        )
     ]
     return "\n".join(lines) + "\n"
 

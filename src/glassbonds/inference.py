@@ -18,8 +18,9 @@ atom, the fitted kernel model of each bond type, and LOBSTER-style outputs in
     ``predictive_std`` is on (the default); it is the costly part of inference.
 ``<ITEM>_<STEP>_ICOHPLIST.info``
     The layout of the original ML-ICOHP.py info file: ``N interactions``, then one row per
-    modelled bond type (count, window, zeta, sigma, reg. par.). Bond types found in the
-    frame but without a fitted model follow in a second table with their skipped counts.
+    modelled bond type in name order (count, window, zeta, sigma, reg. par. = gamma).
+    Bond types found in the frame but without a fitted model follow in a second table
+    with their skipped counts.
 ``<ITEM>_inference_summary.tsv``
     One row per frame read: frame index, step, atoms, bonds per type, bonds skipped for
     want of a model, status (``ok``, ``skipped: ...`` or ``truncated``).
@@ -94,7 +95,8 @@ class FittedModels:
 
     @classmethod
     def load(
-        cls, paths: Mapping[str, str | Path] | Sequence[str | Path],
+        cls,
+        paths: Mapping[str, str | Path] | Sequence[str | Path],
         species: Sequence[str] | None = None,
     ) -> FittedModels:
         """Load model files; the bond type comes from the mapping key or the file's metadata.
@@ -108,15 +110,23 @@ class FittedModels:
         for key, path in items:
             model, metadata = load_model(path)
             stored = metadata.get("bond_type")
-            if key is not None and stored is not None and _ordered(key, species) != _ordered(
-                stored, species
+            if (
+                key is not None
+                and stored is not None
+                and _ordered(key, species) != _ordered(stored, species)
             ):
-                raise InputError(path, f"model of {stored} given for bond type {key}",
-                                 "point inference.models at the right file")
+                raise InputError(
+                    path,
+                    f"model of {stored} given for bond type {key}",
+                    "point inference.models at the right file",
+                )
             name = key if key is not None else stored
             if name is None:
-                raise InputError(path, "model metadata has no bond_type",
-                                 "give the models as a mapping bond type -> file")
+                raise InputError(
+                    path,
+                    "model metadata has no bond_type",
+                    "give the models as a mapping bond type -> file",
+                )
             name = _ordered(name, species)
             if name in models:
                 raise InputError(path, f"a second model for bond type {name}", "keep one")
@@ -129,12 +139,14 @@ class FittedModels:
         for fitted in self.models.values():
             stored = fitted.metadata.get("descriptor_parameters") or {}
             clash = {
-                key: (stored[key], value) for key, value in wanted.items()
+                key: (stored[key], value)
+                for key, value in wanted.items()
                 if key in stored and _plain(stored[key]) != _plain(value)
             }
             if clash:
                 raise InputError(
-                    fitted.path, f"trained with other SOAP parameters {clash} (model, config)",
+                    fitted.path,
+                    f"trained with other SOAP parameters {clash} (model, config)",
                     "use the descriptor settings of the training database",
                 )
             expected = 1 + 2 * _soap_length(fitted.model)
@@ -206,8 +218,9 @@ class BondTypePredictor:
     def uses_series(self) -> bool:
         return self.weights is not None
 
-    def mean_from_projection(self, projection: np.ndarray, atom_a: np.ndarray,
-                             atom_b: np.ndarray, distance: np.ndarray) -> np.ndarray:
+    def mean_from_projection(
+        self, projection: np.ndarray, atom_a: np.ndarray, atom_b: np.ndarray, distance: np.ndarray
+    ) -> np.ndarray:
         """Mean -ICOHP (eV) from ``projection = P_atoms @ weights.T`` (n_atoms, terms)."""
         test = _series_terms(distance - self.center, float(self.fitted.model.sigma), self.terms)
         summed = projection[atom_a] + projection[atom_b]
@@ -216,8 +229,9 @@ class BondTypePredictor:
     def in_range(self, distance: np.ndarray) -> np.ndarray:
         return np.abs(distance - self.center) <= self.half_range
 
-    def std_exact(self, soap: np.ndarray, atom_a: np.ndarray, atom_b: np.ndarray,
-                  distance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def std_exact(
+        self, soap: np.ndarray, atom_a: np.ndarray, atom_b: np.ndarray, distance: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Mean and predictive std (eV) through per-atom products, for an exact model.
 
         ``k_* = g(d, d_i) * 0.25 * (A[a, i] + A[b, i])`` with ``A = P_atoms @ Q_train^T``
@@ -245,8 +259,14 @@ class BondTypePredictor:
         return mean, std
 
 
-def _predict_with_model(model: SoapBondKernelRegressor, soap: np.ndarray, atom_a: np.ndarray,
-                        atom_b: np.ndarray, distance: np.ndarray, with_std: bool):
+def _predict_with_model(
+    model: SoapBondKernelRegressor,
+    soap: np.ndarray,
+    atom_a: np.ndarray,
+    atom_b: np.ndarray,
+    distance: np.ndarray,
+    with_std: bool,
+):
     """The model's own predict on blocks of bonds (bounded memory: features are 1 + 2F)."""
     mean = np.empty(len(distance))
     std = np.empty(len(distance)) if with_std else None
@@ -295,8 +315,12 @@ class BondPredictor:
         projection = None
         if self._stacked is not None and not with_std:
             if soap.shape[1] != self._stacked.shape[1]:
-                raise InputError("inference", f"SOAP length {soap.shape[1]} differs from the "
-                                 f"models' {self._stacked.shape[1]}", "use the models' SOAP settings")
+                raise InputError(
+                    "inference",
+                    f"SOAP length {soap.shape[1]} differs from the "
+                    f"models' {self._stacked.shape[1]}",
+                    "use the models' SOAP settings",
+                )
             projection = soap @ self._stacked.T
         for index, name in enumerate(bonds.type_names):
             predictor = self.predictors.get(name)
@@ -339,8 +363,13 @@ def icohplist_text(bonds: Bonds, symbols: Sequence[str], icohp: np.ndarray) -> s
     lines += [
         f"{number:7d} {la:>7s} {lb:>7s} {d:12.5f} {tx:7d} {ty:3d} {tz:3d} {value:18.5f} "
         for number, la, lb, d, (tx, ty, tz), value in zip(
-            range(1, len(bonds) + 1), labels_a, labels_b, bonds.distance.tolist(),
-            bonds.translation.tolist(), icohp.tolist(), strict=True,
+            range(1, len(bonds) + 1),
+            labels_a,
+            labels_b,
+            bonds.distance.tolist(),
+            bonds.translation.tolist(),
+            icohp.tolist(),
+            strict=True,
         )
     ]
     return "\n".join(lines) + "\n"
@@ -353,18 +382,25 @@ def std_text(std: np.ndarray) -> str:
     return "\n".join(lines) + "\n"
 
 
-def info_text(written: Mapping[str, int], skipped: Mapping[str, int], models: FittedModels,
-              windows: Mapping[str, tuple[float, float]]) -> str:
+def info_text(
+    written: Mapping[str, int],
+    skipped: Mapping[str, int],
+    models: FittedModels,
+    windows: Mapping[str, tuple[float, float]],
+) -> str:
     """The original ``ICOHPLIST.info`` layout, plus a table of bond types without a model."""
     lines = [f"{sum(written.values())} interactions", "", INFO_HEADER]
-    for name, count in written.items():
+    # Rows in name order, as the original (Al-Al, Cu-Al, Cu-Cu, Zr-Al, Zr-Cu, Zr-Zr).
+    for name, count in sorted(written.items()):
         model = models.models[name].model
         low, high = windows[name]
-        lines.append(f"{name:>10s} {count:10d}  {low:15.2f} {high:15.2f} {float(model.zeta):15.2f}"
-                     f" {float(model.sigma):15.2f} {float(model.gamma):18.5f}")
+        lines.append(
+            f"{name:>10s} {count:10d}  {low:15.2f} {high:15.2f} {float(model.zeta):15.2f}"
+            f" {float(model.sigma):15.2f} {float(model.gamma):18.5f}"
+        )
     if skipped:
         lines += ["", "[interaction without model] [skipped count] [min. dist.] [max. dist.]"]
-        for name, count in skipped.items():
+        for name, count in sorted(skipped.items()):
             low, high = windows[name]
             lines.append(f"{name:>10s} {count:10d}  {low:15.2f} {high:15.2f}")
     return "\n".join(lines) + "\n"
@@ -388,8 +424,11 @@ def _frames(path: Path, fmt: str, type_map: Mapping[int, str]) -> Iterator[Frame
         try:
             atoms = read_data_file(path, type_map)
         except KeyError as error:
-            raise InputError(path, f"atom type {error.args[0]} has no element",
-                             "add it to the type map of the config (type: symbol)") from None
+            raise InputError(
+                path,
+                f"atom type {error.args[0]} has no element",
+                "add it to the type map of the config (type: symbol)",
+            ) from None
         yield Frame(0, 0, atoms)
         return
     for index, frame in enumerate(iter_dump_frames(path)):
@@ -431,36 +470,63 @@ def _summary_text(results: Sequence[FrameResult], type_names: Sequence[str]) -> 
     writer = csv.writer(buffer, delimiter="\t", lineterminator="\n")
     writer.writerow(["frame", "step", "natoms", *type_names, "skipped_no_model", "status"])
     for result in results:
-        writer.writerow([result.index, result.step, result.natoms,
-                         *(result.counts.get(name, 0) for name in type_names),
-                         result.skipped, result.status])
+        writer.writerow(
+            [
+                result.index,
+                result.step,
+                result.natoms,
+                *(result.counts.get(name, 0) for name in type_names),
+                result.skipped,
+                result.status,
+            ]
+        )
     return buffer.getvalue()
 
 
-def infer_frame(frame: Frame, predictor: BondPredictor, windows: Mapping[str, tuple[float, float]],
-                soap_parameters: SoapParameters, output_dir: Path, item_name: str,
-                predictive_std: bool, describer=None) -> FrameResult:
+def infer_frame(
+    frame: Frame,
+    predictor: BondPredictor,
+    windows: Mapping[str, tuple[float, float]],
+    soap_parameters: SoapParameters,
+    output_dir: Path,
+    item_name: str,
+    predictive_std: bool,
+    describer=None,
+) -> FrameResult:
     """Bonds, SOAP, predictions and the three output files of one frame."""
     species = soap_parameters.species
     symbols = frame.atoms.get_chemical_symbols()
-    bonds = find_bonds(frame.atoms.positions, np.asarray(frame.atoms.cell), symbols, windows,
-                       species, tuple(bool(p) for p in frame.atoms.pbc))
+    bonds = find_bonds(
+        frame.atoms.positions,
+        np.asarray(frame.atoms.cell),
+        symbols,
+        windows,
+        species,
+        tuple(bool(p) for p in frame.atoms.pbc),
+    )
     soap = soap_vectors(frame.atoms, soap_parameters, describer)
     predictions = predictor.predict(soap, bonds, predictive_std)
     kept = bonds.subset(predictions.has_model)
     all_counts = bonds.counts()
-    written = {name: all_counts[name] for name in bonds.type_names
-               if name in predictor.models.models}
-    skipped = {name: count for name, count in all_counts.items()
-               if name not in predictor.models.models and count > 0}
+    written = {
+        name: all_counts[name] for name in bonds.type_names if name in predictor.models.models
+    }
+    skipped = {
+        name: count
+        for name, count in all_counts.items()
+        if name not in predictor.models.models and count > 0
+    }
     stem = output_dir / f"{item_name}_{frame.step}_ICOHPLIST"
-    _write(stem.with_suffix(".lobster"),
-           icohplist_text(kept, symbols, -predictions.mean[predictions.has_model]))
+    _write(
+        stem.with_suffix(".lobster"),
+        icohplist_text(kept, symbols, -predictions.mean[predictions.has_model]),
+    )
     if predictive_std:
         _write(stem.with_suffix(".std"), std_text(predictions.std[predictions.has_model]))
     _write(stem.with_suffix(".info"), info_text(written, skipped, predictor.models, windows))
-    return FrameResult(frame.index, frame.step, len(frame.atoms), all_counts,
-                       sum(skipped.values()), "ok")
+    return FrameResult(
+        frame.index, frame.step, len(frame.atoms), all_counts, sum(skipped.values()), "ok"
+    )
 
 
 def infer_frames(
@@ -492,16 +558,20 @@ def infer_frames(
         raise InputError("inference.format", f"unknown format {format!r}", f"use one of {FORMATS}")
     structure_path, output_dir = Path(structure_path), Path(output_dir)
     if not structure_path.is_file():
-        raise InputError(structure_path, "structure file not found",
-                         "check inference.structure in the config")
+        raise InputError(
+            structure_path, "structure file not found", "check inference.structure in the config"
+        )
     log = log or sys.stderr
     species = soap_parameters.species
     windows = normalise_windows(windows, species)
     models.check_descriptor(soap_parameters)
     unknown = sorted(set(models.models) - set(windows))
     if unknown:
-        raise InputError("inference.windows", f"no distance window for modelled type(s) {unknown}",
-                         "add [d_min, d_max] for them")
+        raise InputError(
+            "inference.windows",
+            f"no distance window for modelled type(s) {unknown}",
+            "add [d_min, d_max] for them",
+        )
     predictor = BondPredictor(models, windows)
     describer = soap_parameters.describer()
     wanted = None if frames is None else set(int(f) for f in frames)
@@ -509,8 +579,13 @@ def infer_frames(
     results: list[FrameResult] = []
     first_natoms: int | None = None
     truncated = False
-    progress = tqdm(total=None if wanted is None else len(wanted), unit="frame", file=log,
-                    desc=f"inference {item_name}", mininterval=1.0)
+    progress = tqdm(
+        total=None if wanted is None else len(wanted),
+        unit="frame",
+        file=log,
+        desc=f"inference {item_name}",
+        mininterval=1.0,
+    )
     try:
         for frame in _frames(structure_path, format, type_map):
             if last_wanted is not None and frame.index > last_wanted:
@@ -525,19 +600,31 @@ def infer_frames(
                 print(f"frame {frame.index} (step {frame.step}) {reason}", file=log)
                 results.append(FrameResult(frame.index, frame.step, natoms, {}, 0, reason))
             else:
-                results.append(infer_frame(frame, predictor, windows, soap_parameters,
-                                           output_dir, item_name, predictive_std, describer))
+                results.append(
+                    infer_frame(
+                        frame,
+                        predictor,
+                        windows,
+                        soap_parameters,
+                        output_dir,
+                        item_name,
+                        predictive_std,
+                        describer,
+                    )
+                )
             progress.update(1)
     except TruncatedDumpError as error:
         truncated = True
-        print(f"truncated input: {error}; the {len(results)} complete frame(s) were kept",
-              file=log)
+        print(f"truncated input: {error}; the {len(results)} complete frame(s) were kept", file=log)
         results.append(FrameResult(len(results), "-", 0, {}, 0, "truncated"))
     finally:
         progress.close()
     summary_path = output_dir / f"{item_name}_inference_summary.tsv"
     _write(summary_path, _summary_text(results, list(windows)))
     skipped_frames = sum(result.status.startswith("skipped") for result in results)
-    print(f"inference {item_name}: {sum(r.status == 'ok' for r in results)} frame(s) written, "
-          f"{skipped_frames} skipped, truncated={truncated}", file=log)
+    print(
+        f"inference {item_name}: {sum(r.status == 'ok' for r in results)} frame(s) written, "
+        f"{skipped_frames} skipped, truncated={truncated}",
+        file=log,
+    )
     return InferenceSummary(results, summary_path, truncated)

@@ -1,0 +1,44 @@
+"""Snakemake rule script: ETL inference of one structure file (dump or data file).
+
+input:  structure (LAMMPS dump or data file), models (list of model .npz, one per bond type;
+        the bond type is read from each file's metadata)
+output: summary (``<output_dir>/<item>_inference_summary.tsv``; the per-frame
+        ``<item>_<step>_ICOHPLIST.lobster/.info/.std`` files go beside it)
+params: format ("lammps-dump" | "lammps-data"), type_map ({type: element}), species,
+        windows ({"A-B": [d_min, d_max]}), soap (SoapParameters keys), item,
+        frames (list of 0-based frame indices or None), predictive_std (bool)
+log:    progress bar and messages
+"""
+
+from pathlib import Path
+
+from glassbonds.descriptors import SoapParameters
+from glassbonds.errors import InputError
+from glassbonds.inference import FittedModels, infer_frames
+
+snakemake = globals()["snakemake"]  # injected by Snakemake
+
+params = snakemake.params
+summary = Path(snakemake.output.summary)
+if summary.name != f"{params.item}_inference_summary.tsv":
+    raise InputError(
+        summary,
+        "the summary output must be named <item>_inference_summary.tsv",
+        "fix the output of the infer rule",
+    )
+soap_parameters = SoapParameters.from_config(params.species, dict(params.soap))
+models = FittedModels.load(list(snakemake.input.models), params.species)
+with open(snakemake.log[0], "w") as log:
+    infer_frames(
+        snakemake.input.structure,
+        params.format,
+        {int(t): str(element) for t, element in dict(params.type_map).items()},
+        models,
+        dict(params.windows),
+        soap_parameters,
+        summary.parent,
+        str(params.item),
+        frames=params.frames,
+        predictive_std=bool(params.predictive_std),
+        log=log,
+    )
