@@ -2,7 +2,7 @@
 # Usage: see README.md.  Config keys: workflow/schemas/config.schema.yaml.
 
 
-configfile: "config/config.yaml"
+configfile: f"{workflow.basedir}/config/config.yaml"
 
 
 include: "workflow/rules/common.smk"

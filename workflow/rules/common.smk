@@ -37,6 +37,7 @@ wildcard_constraints:
     element="[A-Z][a-z]?",
     bond="[A-Z][a-z]?-[A-Z][a-z]?",
     db="[A-Za-z0-9_.-]+",
+    item="[A-Za-z0-9_.-]+",
 
 
 def pattern(template, **fixed):

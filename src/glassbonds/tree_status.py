@@ -1,0 +1,95 @@
+"""Where every sub-run of a data tree stands, without running anything.
+
+The morning question on the cluster: per composition and run, how many sub-runs have only
+their inputs, are waiting for or failed in QE, converged, have LOBSTER output, and are in the
+composition's database. Only file tails are read, so a production tree of 14,000 sub-runs
+is walked in seconds.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from glassbonds.tree import PBSSDB_DIR, SubRun, discover_subruns
+
+STAGES = ("no QE yet", "QE unfinished", "QE not converged", "converged", "LOBSTER done",
+          "in database")
+_TAIL_BYTES = 65536
+
+
+def _tail(path: Path) -> str:
+    with open(path, "rb") as stream:
+        stream.seek(0, 2)
+        size = stream.tell()
+        stream.seek(max(0, size - _TAIL_BYTES))
+        return stream.read().decode(errors="replace")
+
+
+def subrun_stage(root: str | Path, subrun: SubRun, in_database: bool) -> str:
+    """The furthest stage one sub-run has reached (one of :data:`STAGES`)."""
+    if in_database:
+        return "in database"
+    icohplist = subrun.file(root, "icohplist")
+    if icohplist.is_file() and icohplist.stat().st_size > 0:
+        return "LOBSTER done"
+    scf_out = subrun.file(root, "scf_out")
+    if not scf_out.is_file():
+        return "no QE yet"
+    tail = _tail(scf_out)
+    if "convergence has been achieved" in tail:
+        return "converged"
+    if "convergence NOT achieved" in tail:
+        return "QE not converged"
+    return "QE unfinished"
+
+
+def database_members(root: str | Path, nc: str) -> set[tuple[int, int]]:
+    """(run, sub-run) pairs recorded in the provenance of a composition's PBSSDB store."""
+    metadata = Path(PBSSDB_DIR.format(root=root, nc=nc)) / "metadata.json"
+    if not metadata.is_file():
+        return set()
+    provenance = json.loads(metadata.read_text()).get("provenance", [])
+    return {(int(p["run"]), int(p["subrun"])) for p in provenance}
+
+
+def compositions_in(root: str | Path) -> list[str]:
+    """Compositions that have an MD tree under ``root``."""
+    return sorted(p.parent.parent.parent.name for p in Path(root).glob("*/c/md/lammps"))
+
+
+@dataclass(frozen=True)
+class TreeStatus:
+    """Counts of sub-runs per stage, one row per composition and run."""
+
+    table: pd.DataFrame
+
+    def text(self) -> str:
+        if self.table.empty:
+            return "no sub-run found"
+        return self.table.to_string(index=False)
+
+
+def tree_status(root: str | Path, compositions: list[str] | None = None,
+                snapshot: str = "2000") -> TreeStatus:
+    """Walk ``root`` and count sub-runs per stage for every composition, cell size and run."""
+    rows = []
+    for nc in compositions or compositions_in(root):
+        members = database_members(root, nc)
+        for nat_dir in sorted(Path(root, nc, "c/md/lammps").glob("*")):
+            if not nat_dir.name.isdigit():
+                continue
+            subruns = discover_subruns(root, nc, int(nat_dir.name), snapshot)
+            per_run: dict[int, Counter] = {}
+            for subrun in subruns:
+                stage = subrun_stage(root, subrun, (subrun.run, subrun.sub) in members)
+                per_run.setdefault(subrun.run, Counter())[stage] += 1
+            for run, counts in sorted(per_run.items()):
+                rows.append({"composition": nc, "natoms": int(nat_dir.name), "run": run,
+                             "sub-runs": sum(counts.values()),
+                             **{stage: counts.get(stage, 0) for stage in STAGES}})
+    return TreeStatus(pd.DataFrame(rows))
