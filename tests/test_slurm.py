@@ -1,0 +1,252 @@
+"""The Slurm executor profile against a real single-node Slurm cluster on this machine.
+
+``tools/local_slurm.py`` starts slurmctld and slurmd (Debian slurm-wlm) in a temporary
+directory; Snakemake then runs with ``--profile profiles/slurm-local``. The test proves
+that the jobs went through Slurm without sacct (there is no slurmdbd): every job left a
+Slurm log named by its Slurm job id in the plugin's log directory, slurmctld logged the
+allocation ('sched: Allocate JobId=N ... #CPUs=c') and the completion ('WEXITSTATUS 0') of
+exactly those ids, and the MPI rule's allocation had as many CPUs as its ``tasks``.
+
+The test skips, with the precise reason, only when the daemons cannot start (not root,
+Slurm not installed, another local cluster running); set GLASSBONDS_REQUIRE_SLURM=1 to make
+that a failure instead.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tools"))
+import local_slurm  # noqa: E402
+
+SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+PROFILE = REPO / "profiles" / "slurm-local"
+RUN_TIMEOUT = 290.0
+
+TINY_SNAKEFILE = """\
+rule all:
+    input:
+        "out/mpi.txt",
+
+
+rule serial:
+    output:
+        "out/serial.txt",
+    shell:
+        "hostname > {output}; echo SLURM_JOB_ID=$SLURM_JOB_ID >> {output}"
+
+
+rule mpi:
+    input:
+        "out/serial.txt",
+    output:
+        "out/mpi.txt",
+    resources:
+        tasks=2,
+        mpi="srun",
+    shell:
+        "{resources.mpi} -n {resources.tasks} hostname > {output}; "
+        "echo SLURM_JOB_ID=$SLURM_JOB_ID >> {output}"
+"""
+
+
+def test_render_config_fills_every_field(tmp_path: Path) -> None:
+    """The template renders for this host with run-dir paths and the required plugins."""
+    text = local_slurm.render_config(
+        tmp_path, ctld_port=16817, slurmd_port=16818, hostname="node1", hardware="CPUs=4"
+    )
+    assert "$" not in text  # no field left unfilled
+    for line in (
+        "AuthType=auth/none",
+        "CredType=cred/none",
+        "ProctrackType=proctrack/linuxproc",
+        "TaskPlugin=task/none",
+        "SelectType=select/cons_tres",
+        "SelectTypeParameters=CR_Core_Memory",
+        "AccountingStorageType=accounting_storage/none",
+        "SlurmctldPort=16817",
+        "SlurmdPort=16818",
+        f"StateSaveLocation={tmp_path.resolve()}/state",
+        f"SlurmdSpoolDir={tmp_path.resolve()}/spool",
+        "NodeName=node1 NodeAddr=127.0.0.1 CPUs=4 State=UNKNOWN",
+        "PartitionName=local Nodes=node1 Default=YES MaxTime=INFINITE State=UP",
+    ):
+        assert line in text.splitlines(), line
+    assert local_slurm.MARKER in text
+
+
+@dataclass
+class Target:
+    """What the Slurm test runs: where, which Snakemake arguments, which rules are MPI."""
+
+    workdir: Path
+    args: list[str]
+    mpi_rules: dict[str, int]  # rule name -> tasks
+    description: str
+
+
+def tiny_target(tmp_path: Path) -> Target:
+    """A two-rule workflow of this test's own: a serial job and a 2-task ``srun`` job."""
+    work = tmp_path / "tiny"
+    work.mkdir()
+    (work / "Snakefile").write_text(TINY_SNAKEFILE)
+    return Target(work, [], {"mpi": 2}, "tiny two-rule workflow")
+
+
+def fixture_target(tmp_path: Path) -> Target:
+    """A cheap slice of the real fixture: the LAMMPS run of one composition (2 MPI ranks
+    through ``srun``), the inputs and SOAP descriptors of two of its sub-runs."""
+    snakefile = REPO / "Snakefile"
+    configfile = REPO / "config" / "fixture.yaml"
+    if not (snakefile.is_file() and configfile.is_file()):
+        pytest.skip("the project workflow (Snakefile, config/fixture.yaml) is not there yet")
+    work = tmp_path / "work"
+    work.mkdir()
+    root = tmp_path / "results"
+    nc, nat, run, snapshot = "Zr50Cu50", 8, 1, "2000"
+    targets = [
+        f"{root}/{nc}-SOAPS/c/md/lammps/{nat}/{run}/{snapshot}/{sub}/SOAPS.npz" for sub in (0, 1)
+    ]
+    args = [
+        "--snakefile",
+        str(snakefile),
+        "--configfile",
+        str(configfile),
+        "--config",
+        f"root={root}",
+        # On a cluster the launcher is srun; the profile gives lammps_run tasks=2.
+        "lammps={command: 'srun -n {tasks} lmp'}",
+        "--",
+        *targets,
+    ]
+    return Target(work, args, {"lammps_run": 2}, "fixture slice (LAMMPS, sub-run inputs, SOAP)")
+
+
+TARGETS = {"tiny": tiny_target, "fixture": fixture_target}
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[local_slurm.LocalSlurm]:
+    """A running local cluster, stopped (and /etc/slurm/slurm.conf restored) afterwards."""
+    try:
+        running = local_slurm.start(tmp_path / "slurm-run")
+    except local_slurm.LocalSlurmError as err:
+        reason = f"local Slurm cluster cannot start: {type(err).__name__}: {err}"
+        if os.environ.get("GLASSBONDS_REQUIRE_SLURM") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def slurm_job_logs(logdir: Path) -> dict[int, str]:
+    """Map Slurm job id -> rule name from the plugin's ``<logdir>/rule_<name>/**/<id>.log``."""
+    jobs: dict[int, str] = {}
+    for log in logdir.rglob("*.log"):
+        rule_dir = next(p for p in log.relative_to(logdir).parts if p.startswith("rule_"))
+        jobs[int(log.stem)] = rule_dir.removeprefix("rule_")
+    return jobs
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("which", sorted(TARGETS))
+def test_workflow_runs_through_slurm(
+    which: str, cluster: local_slurm.LocalSlurm, tmp_path: Path
+) -> None:
+    """Snakemake's slurm executor submits every job to the local cluster and all succeed."""
+    print(f"slurm daemons idle after {cluster.startup_seconds:.2f} s, pids {cluster.pids}")
+    assert local_slurm.SYSTEM_CONF.read_text() == cluster.conf_path.read_text()
+    assert local_slurm.mpi_default() == "pmix", (
+        "Slurm cannot load libpmix, so `srun -n N` of Debian's Open MPI programs fails: "
+        "install the Debian package libpmix-dev"
+    )
+    target = TARGETS[which](tmp_path)
+    logdir = tmp_path / "slurm_logs"
+    cmd = [
+        SNAKEMAKE,
+        "--profile",
+        str(PROFILE),
+        "--slurm-logdir",
+        str(logdir),
+        *target.args,
+    ]
+    began = time.monotonic()
+    res = subprocess.run(
+        cmd,
+        cwd=target.workdir,
+        env=cluster.env(),
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+    )
+    elapsed = time.monotonic() - began
+    print(f"{target.description}: snakemake through Slurm took {elapsed:.1f} s")
+    assert res.returncode == 0, (
+        f"snakemake failed ({res.returncode}):\n{res.stderr[-4000:]}\n{cluster.diagnostics()}"
+    )
+
+    # Every job has a plugin log named by its Slurm job id ...
+    jobs = slurm_job_logs(logdir)
+    assert jobs, f"no Slurm job logs under {logdir}:\n{res.stderr[-3000:]}"
+    submitted = {int(i) for i in re.findall(r"submitted with SLURM jobid (\d+)", res.stderr)}
+    assert submitted == set(jobs), (submitted, jobs)
+
+    # ... and slurmctld allocated and completed (exit 0) exactly those jobs.
+    ctld = cluster.ctld_log.read_text()
+    allocated = {
+        int(m.group(1)): int(m.group(2))
+        for m in re.finditer(r"sched: Allocate JobId=(\d+) NodeList=\S+ #CPUs=(\d+)", ctld)
+    }
+    completed = {int(i) for i in re.findall(r"_job_complete: JobId=(\d+) WEXITSTATUS 0", ctld)}
+    assert set(jobs) <= set(allocated), (jobs, allocated)
+    assert set(jobs) <= completed, (jobs, completed)
+
+    # The MPI rules got one CPU per task.
+    for rule, tasks in target.mpi_rules.items():
+        ids = [i for i, r in jobs.items() if r == rule]
+        assert ids, f"rule {rule} was not submitted: {jobs}"
+        assert all(allocated[i] == tasks for i in ids), (rule, {i: allocated[i] for i in ids})
+
+    if which == "fixture":
+        root = tmp_path / "results"
+        lammps_log = root / "Zr50Cu50/c/md/lammps/8/1/log.lammps"
+        assert "1 by 1 by 2 MPI processor grid" in lammps_log.read_text(), (
+            "LAMMPS did not run as one 2-rank MPI job under srun"
+        )
+        assert len(list(root.glob("Zr50Cu50-SOAPS/**/SOAPS.npz"))) == 2
+    if which == "tiny":
+        out = target.workdir / "out"
+        assert (out / "mpi.txt").read_text().split().count(cluster.hostname) == 2
+        for name in ("serial.txt", "mpi.txt"):
+            job_id = int((out / name).read_text().split("SLURM_JOB_ID=")[1].split()[0])
+            assert job_id in jobs
+
+    # stop() ends the daemons and removes (or restores) /etc/slurm/slurm.conf.
+    pids = cluster.pids
+    cluster.stop()
+    for pid in pids.values():
+        assert not Path(f"/proc/{pid}").exists() or _is_zombie(pid), pid
+    assert (
+        not local_slurm.SYSTEM_CONF.exists()
+        or local_slurm.MARKER not in local_slurm.SYSTEM_CONF.read_text()
+    )
+
+
+def _is_zombie(pid: int) -> bool:
+    """True when a process has exited but not been reaped."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
+    except OSError:
+        return True
