@@ -234,6 +234,15 @@ def test_prepare_run_rejects_a_composition_element_outside_species(study_data, t
     assert not inp.exists()
 
 
+def test_prepare_run_rejects_counts_that_are_not_integral(study_data, tmp_path):
+    lammps = {**STUDY_LAMMPS, "potential": str(study_data / "ZrCuAl-2011.lammps.eam")}
+    inp = tmp_path / "Zr49Cu49Al2.lmp.inp"
+    with pytest.raises(InputError, match="Zr49Cu49Al2"):
+        prepare_run("Zr49Cu49Al2", 1, 32, ["Zr", "Cu", "Al"], lammps, inp, tmp_path / "pot")
+    assert not inp.exists()
+    assert not (tmp_path / "pot").exists()
+
+
 # -- dumps -----------------------------------------------------------------------------------
 
 # Orthogonal box: origin (-1, 0, 2), edges 10, 12, 15.
@@ -532,3 +541,17 @@ def test_lmp_runs_the_written_input_and_the_last_dump_frame_is_read(tmp_path):
     np.testing.assert_allclose(np.asarray(atoms.cell), np.asarray(final.cell), atol=1e-4)
     np.testing.assert_allclose(atoms.get_all_distances(mic=True),
                                final.get_all_distances(mic=True), atol=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [("pp pp pp", (True, True, True)), ("pp pp fm", (True, True, False)),
+     ("ff pp ss", (False, True, False))],
+)
+def test_dump_boundary_flags_give_the_periodicity(tmp_path, flags, expected):
+    bounds = ORTHO_BOUNDS.replace("pp pp pp", flags)
+    path = _write(tmp_path / "a.dump", _frame_text(0, bounds, ["id", "type", "x", "y", "z"],
+                                                    IDS, TYPES, FRACTIONAL))
+    frame = last_dump_frame(path)
+    assert frame.pbc == expected
+    assert tuple(frame.to_atoms({1: "Zr", 2: "Cu", 3: "Al"}).pbc) == expected
