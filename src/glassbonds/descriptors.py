@@ -67,13 +67,30 @@ def soap_vectors(atoms: Atoms, parameters: SoapParameters, describer=None) -> np
             f"structure has element(s) {foreign} not in {list(parameters.species)}",
             "add them to the config key species",
         )
+    _require_neighbours(atoms, parameters.r_cut)
     describer = describer or parameters.describer()
     # DScribe is fast with the whole structure and slow when handed a list of centres.
     vectors = np.asarray(describer.create(atoms), dtype=np.float64)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    if np.any(norms == 0):
-        raise InputError("descriptors.soap", "an atom has no neighbour within r_cut (zero SOAP)")
-    return vectors / norms
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def _require_neighbours(atoms: Atoms, r_cut: float) -> None:
+    """An isolated atom's SOAP is its own density only: refuse it rather than learn from it."""
+    from vesin import NeighborList
+
+    periodic = bool(np.all(atoms.pbc))
+    box = np.asarray(atoms.cell) if periodic else np.zeros((3, 3))
+    first, second = NeighborList(cutoff=r_cut, full_list=False).compute(
+        points=atoms.positions, box=box, periodic=periodic, quantities="ij"
+    )
+    counts = np.bincount(np.concatenate([first, second]), minlength=len(atoms))
+    lonely = np.flatnonzero(counts == 0)
+    if len(lonely):
+        raise InputError(
+            "descriptors.soap",
+            f"atom(s) {(lonely + 1).tolist()[:10]} have no neighbour within r_cut={r_cut} A",
+            "check the structure (units, cell) or raise soap.r_cut",
+        )
 
 
 def save_soap(path: str | Path, vectors: np.ndarray, parameters: SoapParameters,

@@ -135,6 +135,7 @@ def read_icohplist(path: str | Path) -> pd.DataFrame:
     except OSError as error:
         raise InputError(path, f"cannot read ICOHPLIST ({error.strerror})") from None
     blocks: list[list[tuple]] = []
+    width = None  # columns of a bond line, fixed by the first one (6: 2.x, 8 or 9: 3.x-5.x)
     for number, line in enumerate(text.splitlines(), start=1):
         fields = line.split()
         if not fields:
@@ -144,20 +145,24 @@ def read_icohplist(path: str | Path) -> pd.DataFrame:
             continue
         if not blocks:
             blocks.append([])
-        if "_" in fields[1] or "_" in fields[2]:
-            continue  # orbital-resolved line (LOBSTER 5 orbitalwise)
         try:
+            if width is None:
+                width = len(fields)
+                if width not in (6, 8, 9):
+                    raise ValueError
+            if len(fields) != width:
+                raise ValueError
+            if "_" in fields[1] or "_" in fields[2]:
+                continue  # orbital-resolved line (LOBSTER 5 orbitalwise)
             symbol_a, atom_a = parse_atom_label(fields[1])
             symbol_b, atom_b = parse_atom_label(fields[2])
             distance = float(fields[3])
-            if len(fields) in (8, 9):
-                translation = tuple(int(v) for v in fields[4:7])
-                icohp = sum(float(v) for v in fields[7:])
-            elif len(fields) == 6:
+            if width == 6:
                 translation = (0, 0, 0)
                 icohp = float(fields[4])
             else:
-                raise ValueError
+                translation = tuple(int(v) for v in fields[4:7])
+                icohp = sum(float(v) for v in fields[7:])
         except (ValueError, IndexError):
             raise InputError(
                 f"{path}:{number}", f"malformed ICOHPLIST line {line.strip()!r}",

@@ -5,8 +5,9 @@ rule (status, databases, regression, inference) on learnable, non-trivial data, 
 stands in for it: run in a sub-run directory, it reads the structure from pw.x's output
 (``*.scf.out``), the bond range from ``lobsterin`` (``cohpGenerator from X to Y``), and writes
 ``ICOHPLIST.lobster`` and ``lobsterout`` in the LOBSTER 3.0.0 layout, printing the same log on
-standard output (which the workflow saves as ``<NC>.lb.out``). Every file says it was written
-by this double.
+standard output (which the workflow saves as ``<NC>.lb.out``). The logs (``lobsterout``,
+``<NC>.lb.out``) say they were written by this double; ``ICOHPLIST.lobster`` keeps LOBSTER's
+own header so that every reader of the real format reads it.
 
 Synthetic model (eV, angstrom), for a bond a-b at distance d::
 
