@@ -214,3 +214,16 @@ def test_bad_input_is_reported():
         model.predict(X[:, :-2])
     with pytest.raises(InputError, match="not fitted"):
         SoapBondKernelRegressor().predict(X)
+
+
+@pytest.mark.parametrize(("n", "block"), [(10, 3), (257, 64), (300, 300)])
+def test_blocked_cholesky_reads_only_the_lower_triangle(n, block):
+    from glassbonds.kernel_model import _cholesky_in_place
+
+    rng = np.random.default_rng(n)
+    m = rng.random((n, n))
+    a = m @ m.T + n * np.eye(n)
+    work = np.asfortranarray(a)
+    work[np.triu_indices(n, 1)] = np.nan  # must never be read
+    _cholesky_in_place(work, block)
+    np.testing.assert_allclose(np.tril(work), np.linalg.cholesky(a), atol=1e-10)

@@ -43,7 +43,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.linalg import cho_factor, cho_solve, qr, solve_triangular
+from scipy.linalg import cho_solve, qr, solve_triangular
+from scipy.linalg.lapack import dpotrf
 from sklearn.base import BaseEstimator, RegressorMixin
 
 from glassbonds.errors import InputError
@@ -160,6 +161,41 @@ def _row_blocks(n_rows: int, n_cols: int, at_most: int | None = None) -> list[sl
     return [slice(start, min(start + size, n_rows)) for start in range(0, n_rows, size)]
 
 
+# Diagonal block of the blocked Cholesky. scipy's one-call potrf crashed (SIGSEGV, OpenBLAS)
+# on a 20,000 x 20,000 matrix here, so large matrices are factorised block by block.
+CHOLESKY_BLOCK = 2048
+
+
+def _cholesky_in_place(a: np.ndarray, block: int = CHOLESKY_BLOCK) -> None:
+    """Right-looking blocked Cholesky of the lower triangle of ``a`` (a = L L^T), in place.
+
+    Only the lower triangle (diagonal included) is read and written; all the work is in
+    LAPACK potrf on diagonal blocks and BLAS-3 products, in panels of ``block`` columns so
+    temporaries stay at n x block numbers.
+    """
+    n = a.shape[0]
+    for start in range(0, n, block):
+        end = min(start + block, n)
+        diagonal, info = dpotrf(a[start:end, start:end], lower=1, clean=1)
+        if info != 0:
+            raise InputError(
+                "model fit",
+                f"kernel matrix not positive definite (LAPACK potrf info {info})",
+                "increase gamma or remove duplicate bonds",
+            )
+        a[start:end, start:end] = diagonal
+        if end == n:
+            break
+        # Panel below the diagonal block: L21 = A21 L11^-T.
+        panel = solve_triangular(diagonal, a[end:, start:end].T, lower=True, check_finite=False).T
+        a[end:, start:end] = panel
+        # Trailing update of the lower triangle: A22 -= L21 L21^T, one column panel at a time.
+        for col in range(end, n, block):
+            col_end = min(col + block, n)
+            rows = slice(col - end, None)
+            a[col:, col:col_end] -= panel[rows] @ panel[col - end : col_end - end].T
+
+
 # ----------------------------------------------------------------------------- estimator
 
 
@@ -259,12 +295,11 @@ class SoapBondKernelRegressor(RegressorMixin, BaseEstimator):
             )
         gram.flat[:: n + 1] += self.noise_
         # gram is symmetric, so its transpose (a Fortran-ordered view) is the same matrix and
-        # LAPACK can factorise it without a copy.
-        factor, _ = cho_factor(gram.T, lower=True, overwrite_a=True, check_finite=False)
-        if not np.shares_memory(factor, gram):
-            gram = factor.T  # LAPACK copied after all; keep zeroing the right array
-        # LAPACK leaves stale numbers in the strict upper triangle of the factor, which is
-        # the strict lower triangle of ``gram`` (contiguous rows): zero them for clean storage.
+        # is factorised in place, without a copy.
+        factor = gram.T
+        _cholesky_in_place(factor)
+        # The strict upper triangle of the factor was never written (np.empty): it is the
+        # strict lower triangle of ``gram`` (contiguous rows); zero it for clean storage.
         for i in range(1, n):
             gram[i, :i] = 0.0
         self.cholesky_ = factor
