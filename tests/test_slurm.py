@@ -110,6 +110,10 @@ def fixture_target(tmp_path: Path) -> Target:
     configfile = REPO / "config" / "fixture.yaml"
     if not (snakefile.is_file() and configfile.is_file()):
         pytest.skip("the project workflow (Snakefile, config/fixture.yaml) is not there yet")
+    assert local_slurm.mpi_default() == "pmix", (
+        "Slurm cannot load libpmix, so `srun -n N lmp` (Debian's Open MPI) fails in a job: "
+        "install the Debian package libpmix-dev"
+    )
     work = tmp_path / "work"
     work.mkdir()
     root = tmp_path / "results"
@@ -168,10 +172,6 @@ def test_workflow_runs_through_slurm(
     """Snakemake's slurm executor submits every job to the local cluster and all succeed."""
     print(f"slurm daemons idle after {cluster.startup_seconds:.2f} s, pids {cluster.pids}")
     assert local_slurm.SYSTEM_CONF.read_text() == cluster.conf_path.read_text()
-    assert local_slurm.mpi_default() == "pmix", (
-        "Slurm cannot load libpmix, so `srun -n N` of Debian's Open MPI programs fails: "
-        "install the Debian package libpmix-dev"
-    )
     target = TARGETS[which](tmp_path)
     logdir = tmp_path / "slurm_logs"
     cmd = [
@@ -204,14 +204,10 @@ def test_workflow_runs_through_slurm(
     assert submitted == set(jobs), (submitted, jobs)
 
     # ... and slurmctld allocated and completed (exit 0) exactly those jobs.
-    ctld = cluster.ctld_log.read_text()
-    allocated = {
-        int(m.group(1)): int(m.group(2))
-        for m in re.finditer(r"sched: Allocate JobId=(\d+) NodeList=\S+ #CPUs=(\d+)", ctld)
-    }
-    completed = {int(i) for i in re.findall(r"_job_complete: JobId=(\d+) WEXITSTATUS 0", ctld)}
-    assert set(jobs) <= set(allocated), (jobs, allocated)
-    assert set(jobs) <= completed, (jobs, completed)
+    allocated, completed = ctld_evidence(cluster, set(jobs))
+    lines = [ln for ln in cluster.ctld_log.read_text().splitlines() if "JobId=" in ln]
+    assert set(jobs) <= set(allocated), (jobs, allocated, lines)
+    assert set(jobs) <= completed, (jobs, completed, lines)
 
     # The MPI rules got one CPU per task.
     for rule, tasks in target.mpi_rules.items():
@@ -242,6 +238,27 @@ def test_workflow_runs_through_slurm(
         not local_slurm.SYSTEM_CONF.exists()
         or local_slurm.MARKER not in local_slurm.SYSTEM_CONF.read_text()
     )
+
+
+def ctld_evidence(
+    cluster: local_slurm.LocalSlurm, job_ids: set[int], wait: float = 20.0
+) -> tuple[dict[int, int], set[int]]:
+    """Read slurmctld's log: job id -> allocated CPUs, and the ids that ended with exit 0.
+
+    Waits (bounded) until every id in ``job_ids`` has both lines: slurmctld may write the
+    completion line a moment after squeue already reports the job COMPLETED.
+    """
+    deadline = time.monotonic() + wait
+    while True:
+        ctld = cluster.ctld_log.read_text()
+        allocated = {
+            int(m.group(1)): int(m.group(2))
+            for m in re.finditer(r"sched: Allocate JobId=(\d+) NodeList=\S+ #CPUs=(\d+)", ctld)
+        }
+        completed = {int(i) for i in re.findall(r"_job_complete: JobId=(\d+) WEXITSTATUS 0", ctld)}
+        if (job_ids <= set(allocated) and job_ids <= completed) or time.monotonic() > deadline:
+            return allocated, completed
+        time.sleep(0.5)
 
 
 def _is_zombie(pid: int) -> bool:

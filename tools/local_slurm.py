@@ -15,6 +15,7 @@ Command line::
 
     python tools/local_slurm.py start RUN_DIR            # run until Ctrl-C / SIGTERM
     python tools/local_slurm.py run RUN_DIR -- CMD ...   # start, run CMD, stop
+    (options such as --partition NAME or --timeout SECONDS go before the --)
     python tools/local_slurm.py render RUN_DIR           # print the rendered slurm.conf
 
 Exit codes: the command's own (``run``) or 0; 3 when Slurm is unavailable here (not root,
@@ -161,7 +162,10 @@ def render_config(
     hardware: str | None = None,
 ) -> str:
     """Return the text of slurm.conf for a cluster whose files live under ``run_dir``."""
-    name, detected = node_hardware()
+    if hostname is None or hardware is None:
+        name, detected = node_hardware()
+        hostname = hostname or name
+        hardware = hardware or detected
     ctld_port = ctld_port or free_port()
     slurmd_port = slurmd_port or free_port()
     while slurmd_port == ctld_port:
@@ -169,8 +173,8 @@ def render_config(
     return Template(TEMPLATE.read_text()).substitute(
         run_dir=str(Path(run_dir).resolve()),
         marker=MARKER,
-        hostname=hostname or name,
-        node_hardware=hardware or detected,
+        hostname=hostname,
+        node_hardware=hardware,
         ctld_port=ctld_port,
         slurmd_port=slurmd_port,
         partition=partition,
@@ -445,9 +449,14 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--partition", default=DEFAULT_PARTITION)
         if action != "render":
             p.add_argument("--timeout", type=float, default=60.0)
-        if action == "run":
-            p.add_argument("cmd", nargs=argparse.REMAINDER)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    cmd: list[str] = []
+    if "--" in argv:
+        split = argv.index("--")
+        argv, cmd = argv[:split], argv[split + 1 :]
     args = parser.parse_args(argv)
+    if args.action == "run" and not cmd:
+        parser.error("run needs a command after --")
 
     if args.action == "render":
         sys.stdout.write(render_config(args.run_dir, partition=args.partition))
@@ -464,10 +473,6 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         if args.action == "run":
-            cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
-            if not cmd:
-                print("local_slurm: run needs a command after --", file=sys.stderr)
-                return 2
             return subprocess.run(cmd, env=cluster.env()).returncode
         stop_requested = False
 
