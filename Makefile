@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 SNAKEMAKE := $(VENV)/bin/snakemake
 CORES ?= 2
 DEBIAN_PACKAGES := lammps lammps-data quantum-espresso quantum-espresso-data \
-	slurm-wlm munge openmpi-bin chromium
+	slurm-wlm munge libpmix-dev openmpi-bin chromium
 
 .PHONY: setup run test bench lint format dry-run report clean-fixture
 .DEFAULT_GOAL := run
