@@ -65,7 +65,9 @@ class ScfSettings:
     nbnd_factor: float = 1.1
 
     @classmethod
-    def from_mapping(cls, values: Mapping[str, object], where: str = "config key qe") -> ScfSettings:
+    def from_mapping(
+        cls, values: Mapping[str, object], where: str = "config key qe"
+    ) -> ScfSettings:
         """Settings from a config mapping; unknown keys are an error naming the key."""
         known = set(cls.__dataclass_fields__)
         unknown = sorted(set(values) - known)
@@ -268,8 +270,9 @@ def run_pw(
 
     The output goes to a temporary file renamed to ``output_file`` only if pw.x exited with
     0 and did at least one SCF iteration; otherwise :class:`PwRunError` (message and ``log``
-    carry QE's last 20 lines) and no ``output_file``. "convergence NOT achieved" is a
-    result, not an error: the output is kept and the returned outcome says so.
+    carry QE's last 20 lines) and no ``output_file``. "convergence NOT achieved" followed by
+    "JOB DONE." is a result, not an error, although pw.x then exits with status 2: the
+    output is kept and the returned outcome says so.
     ``scratch_dir`` (QE's outdir, as written in the input) is created if given.
     """
     input_file = Path(input_file).resolve()
@@ -298,7 +301,10 @@ def run_pw(
                     "in the config (qe.command)"
                 ) from None
         outcome = read_scf_outcome(tmp)
-        if completed.returncode != 0 or outcome.iterations == 0:
+        # pw.x 6.x ends an unconverged scf with "JOB DONE." and exit status 2 (STOP 2): a
+        # result for the status step, not a failed run.
+        unconverged_result = outcome.not_converged and outcome.finished
+        if (completed.returncode != 0 and not unconverged_result) or outcome.iterations == 0:
             tail = _tail(tmp.read_text(errors="replace"))
             stderr = _tail(completed.stderr or "", 10)
             reason = (
