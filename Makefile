@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SNAKEMAKE := $(VENV)/bin/snakemake
 CORES ?= 2
+# The workflow calls console scripts of the package (the LOBSTER test double).
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 DEBIAN_PACKAGES := lammps lammps-data quantum-espresso quantum-espresso-data \
 	slurm-wlm munge libpmix-dev openmpi-bin chromium
 

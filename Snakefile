@@ -2,7 +2,12 @@
 # Usage: see README.md.  Config keys: workflow/schemas/config.schema.yaml.
 
 
-configfile: f"{workflow.basedir}/config/config.yaml"
+# The study's production settings unless a config file is given (--configfile), which then
+# stands alone: merging two configs would mix, e.g., their bond windows.
+if not config:
+
+    configfile: f"{workflow.basedir}/config/config.yaml"
+
 
 
 include: "workflow/rules/common.smk"

@@ -1,9 +1,13 @@
-"""Rule ``learning_curve``: test RMSE vs training size over several seeds, for one bond type.
+"""Rule learning_curve: test RMSE against training size over several seeds, one bond type.
 
-input: ``database`` (bond database store). output: ``tsv``, ``png``. params: ``bond_type``,
-``sizes``, ``n_test``, ``seeds``, ``zeta``, ``sigma``, ``gamma``, optional ``kernel``.
+input: ``database`` (metadata.json of a bond database store). output: ``tsv``, ``png``.
+params: ``bond_type``, ``sizes``, ``n_test``, ``seeds``, ``zeta``, ``sigma``, ``gamma``,
+``kernel``.
 """
 
+from pathlib import Path
+
+from glassbonds.rule_log import rule_log
 from glassbonds.training import (
     Hyperparameters,
     learning_curve,
@@ -12,20 +16,17 @@ from glassbonds.training import (
     write_learning_curve,
 )
 
-smk = snakemake  # noqa: F821 (injected by Snakemake)
-params = smk.params
-curve = learning_curve(
-    load_bond_set(smk.input.database, params.bond_type),
-    sizes=[int(s) for s in params.sizes],
-    n_test=int(params.n_test),
-    hyperparameters=Hyperparameters(
-        float(params.zeta),
-        float(params.sigma),
-        float(params.gamma),
-        params.get("kernel", "soap_distance"),
-    ),
-    seeds=[int(s) for s in params.seeds],
-)
-write_learning_curve(curve, params.bond_type, smk.output.tsv, smk.output.png)
-with open(smk.log[0], "w") as log:
-    log.write(summarise_learning_curve(curve).to_string(index=False) + "\n")
+with rule_log(snakemake.log[0]):  # noqa: F821
+    smk = snakemake  # noqa: F821
+    params = smk.params
+    curve = learning_curve(
+        load_bond_set(Path(smk.input.database).parent, params.bond_type),
+        sizes=[int(s) for s in params.sizes],
+        n_test=int(params.n_test),
+        hyperparameters=Hyperparameters(
+            float(params.zeta), float(params.sigma), float(params.gamma), params.kernel
+        ),
+        seeds=[int(s) for s in params.seeds],
+    )
+    write_learning_curve(curve, params.bond_type, smk.output.tsv, smk.output.png)
+    print(summarise_learning_curve(curve).to_string(index=False))

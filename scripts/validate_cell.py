@@ -1,20 +1,21 @@
-"""Rule ``validate_cell`` (the study's ML-ICOHP_RMSD): predicted vs LOBSTER -ICOHP of one
-sub-run, RMSD per bond type.
+"""Rule validate_cell (the study's ML-ICOHP_RMSD): predicted against LOBSTER -ICOHP of every
+bond of one sub-run, RMSD per bond type.
 
-input: ``models`` (list of model .npz), ``xyz``, ``soap`` (SOAP .npz), ``icohplist``.
+input: ``models`` (model .npz files), ``xyz``, ``soap`` (SOAP .npz), ``icohplist``.
 output: ``rmsd`` (TSV), ``png``.
 """
 
+from glassbonds.rule_log import rule_log
 from glassbonds.training import run_validate_cell
 
-smk = snakemake  # noqa: F821 (injected by Snakemake)
-rmsd = run_validate_cell(
-    list(smk.input.models),
-    smk.input.xyz,
-    smk.input.soap,
-    smk.input.icohplist,
-    smk.output.rmsd,
-    smk.output.png,
-)
-with open(smk.log[0], "w") as log:
-    log.write(rmsd.to_string(index=False) + "\n")
+with rule_log(snakemake.log[0]):  # noqa: F821
+    smk = snakemake  # noqa: F821
+    rmsd = run_validate_cell(
+        list(smk.input.models),
+        smk.input.xyz,
+        smk.input.soap,
+        smk.input.icohplist,
+        smk.output.rmsd,
+        smk.output.png,
+    )
+    print(rmsd.to_string(index=False))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -33,5 +34,6 @@ def snakemake(workdir: Path, config_file: Path, *args: str, profile: str = "loca
     command = [str(SNAKEMAKE), "--snakefile", str(REPO / "Snakefile"),
                "--profile", str(REPO / "profiles" / profile),
                "--configfile", str(config_file), *args]
+    env = dict(os.environ, PATH=f"{SNAKEMAKE.parent}{os.pathsep}{os.environ.get('PATH', '')}")
     return subprocess.run(command, cwd=workdir, capture_output=True, text=True,
-                          timeout=timeout, check=False)
+                          timeout=timeout, check=False, env=env)

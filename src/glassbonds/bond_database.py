@@ -371,7 +371,7 @@ def build_and_write_pbssdb(
     for subrun in subruns:
         status = read_status_file(subrun.file(root, "status"))
         files.append(SubRunFiles(
-            subrun=subrun, status_code=int(status.code), status_reason=status.reason,
+            subrun=subrun, status_code=status.code.study_code, status_reason=status.reason,
             xyz=subrun.file(root, "xyz"), icohplist=subrun.file(root, "icohplist"),
             neighbours=subrun.file(root, "neighbours"), soap=subrun.soap_file(root),
         ))

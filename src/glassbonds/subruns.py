@@ -23,7 +23,7 @@ from glassbonds.qe_io import ScfSettings, basis_function_count, scf_input
 
 # config key of the workflow -> ScfSettings field
 _QE_KEYS = {"ecutwfc": "ecutwfc", "ecutrho": "ecutrho", "degauss": "degauss",
-            "conv_thr": "conv_thr", "mixing_beta": "mixing_beta",
+            "conv_thr": "conv_thr", "mixing_beta": "mixing_beta", "mixing_mode": "mixing_mode",
             "electron_maxstep": "electron_maxstep", "kpoints": "kpoints",
             "kpoint_shift": "shift", "gamma_only": "gamma", "nbnd_factor": "nbnd_factor"}
 

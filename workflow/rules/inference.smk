@@ -19,7 +19,7 @@ rule infer:
         type_map=lambda wildcards: INFERENCE["items"][wildcards.item]["type_map"],
         frames=lambda wildcards: INFERENCE["items"][wildcards.item].get("frames") or None,
         species=SPECIES,
-        windows=INFERENCE["windows"],
+        windows={b: w for b, w in INFERENCE["windows"].items() if b in BOND_TYPES},
         soap=config["soap"],
         predictive_std=INFERENCE["predictive_std"],
     log:

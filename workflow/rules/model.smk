@@ -34,9 +34,9 @@ for _bond in model_bond_types():
         name:
             f"fit_{_bond.replace('-', '_')}"
         input:
-            train=database_store(TRAIN_DB),
+            train=f"{database_store(TRAIN_DB)}/metadata.json",
             train_files=database_files(TRAIN_DB),
-            **({"test": database_store(TEST_DB)} if TEST_DB else {}),
+            **({"test": f"{database_store(TEST_DB)}/metadata.json"} if TEST_DB else {}),
         output:
             dat=fit_stem(_bond) + ".dat",
             info=fit_stem(_bond) + ".info",
@@ -63,7 +63,7 @@ for _bond in model_bond_types():
 
 rule learning_curve:
     input:
-        database=database_store(TRAIN_DB),
+        database=f"{database_store(TRAIN_DB)}/metadata.json",
         files=database_files(TRAIN_DB),
     output:
         tsv=f"{TT_DIR}/learning-curves-{label(TRAIN_DB)}/{label(TRAIN_DB)}-{{bond}}.tsv",
@@ -91,7 +91,7 @@ rule learning_curve:
 
 rule select_hyperparameters:
     input:
-        database=database_store(TRAIN_DB),
+        database=f"{database_store(TRAIN_DB)}/metadata.json",
         files=database_files(TRAIN_DB),
     output:
         scores=f"{TT_DIR}/hyperparameters-{label(TRAIN_DB)}/{label(TRAIN_DB)}-{{bond}}-scores.tsv",
