@@ -26,7 +26,7 @@ for _nc in config["compositions"]:
     try:
         parse_composition(_nc).atom_counts(NATOMS)
     except InputError as error:
-        raise ValueError(f"config key compositions: {error}") from None
+        raise ValueError(f"config keys compositions and natoms: {error}") from None
 
 
 wildcard_constraints:
@@ -135,6 +135,7 @@ def all_targets():
         targets += mixed_outputs(spec["name"])
     targets += model_targets()
     targets += inference_targets()
+    targets += report_targets()
     return targets
 
 

@@ -1,0 +1,172 @@
+"""The fixture end to end with the real programs (lmp, ld1.x, pw.x; LOBSTER's test double),
+adoption of an existing tree, and what a bad config says."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from ase.io import read
+
+from glassbonds.cells import STUDY_TRANSFORMATIONS
+from glassbonds.descriptors import load_soap
+from glassbonds.lammps_io import iter_dump_frames
+from glassbonds.subrun_status import read_status_file
+from tests.fixture_run import fixture_config, snakemake, write_config
+
+pytestmark = pytest.mark.slow
+COMPOSITIONS = {"Zr50Cu50": {"Zr": 4, "Cu": 4}, "Zr25Cu75": {"Zr": 2, "Cu": 6}}
+
+
+def run_dir(tree: Path, nc: str) -> Path:
+    return tree / nc / "c/md/lammps/8/1"
+
+
+@pytest.fixture(scope="session")
+def fixture_tree(tmp_path_factory) -> Path:
+    """The whole fixture workflow, run once in a temporary tree."""
+    base = tmp_path_factory.mktemp("fixture")
+    tree = base / "tree"
+    config = write_config(fixture_config(tree), base / "fixture.yaml")
+    result = snakemake(base, config)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return tree
+
+
+def test_lammps_melt_quench_makes_the_composition(fixture_tree):
+    for nc, counts in COMPOSITIONS.items():
+        directory = run_dir(fixture_tree, nc)
+        assert "Total wall time" in (directory / f"{nc}.lmp.out").read_text()
+        frames = list(iter_dump_frames(directory / "zca-th300.dump"))
+        assert len(frames) >= 2
+        symbols = frames[-1].to_atoms({1: "Zr", 2: "Cu"}).get_chemical_symbols()
+        assert {el: symbols.count(el) for el in counts} == counts
+
+
+def test_fifteen_subruns_are_the_study_deformations_of_the_reference(fixture_tree):
+    for nc in COMPOSITIONS:
+        snapshot = run_dir(fixture_tree, nc) / "2000"
+        reference = read(snapshot / "0" / f"{nc}.xyz")
+        assert sorted(int(p.name) for p in snapshot.iterdir()) == list(range(15))
+        for transformation in STUDY_TRANSFORMATIONS:
+            cell = read(snapshot / str(transformation.subrun) / f"{nc}.xyz")
+            assert len(cell) == 8
+            np.testing.assert_allclose(
+                cell.cell.array, transformation.matrix() @ reference.cell.array, atol=1e-6
+            )
+            np.testing.assert_allclose(
+                cell.get_scaled_positions(wrap=False),
+                reference.get_scaled_positions(wrap=False), atol=1e-6,
+            )
+
+
+def test_every_subrun_has_a_status_and_converged_ones_have_lobster_output(fixture_tree):
+    for nc in COMPOSITIONS:
+        for sub in range(15):
+            directory = run_dir(fixture_tree, nc) / "2000" / str(sub)
+            status = read_status_file(directory / "subrun.status")
+            assert status.code.value in range(1, 8)
+            if status.code.usable:
+                assert (directory / "ICOHPLIST.lobster").stat().st_size > 0
+                assert "test double" in (directory / f"{nc}.lb.out").read_text()
+
+
+def test_soap_vectors_have_the_cell_shape_and_unit_norm(fixture_tree):
+    for nc in COMPOSITIONS:
+        for sub in (0, 8, 14):
+            record = load_soap(
+                fixture_tree / f"{nc}-SOAPS/c/md/lammps/8/1/2000/{sub}/SOAPS.npz"
+            )
+            # two species, n_max 8, l_max 6: (16 * 17 / 2) * 7 numbers
+            assert record.vectors.shape == (8, 952)
+            np.testing.assert_allclose(np.linalg.norm(record.vectors, axis=1), 1.0)
+            assert record.parameters["r_cut"] == 3.75
+
+
+def test_each_subrun_is_in_its_database_or_in_nd_info(fixture_tree):
+    for nc in COMPOSITIONS:
+        database = fixture_tree / f"{nc}-PBSSDB"
+        rows = pd.read_parquet(database / "bonds.parquet")
+        used = set(zip(rows["run"], rows["subrun"], strict=True))
+        nd_lines = (database / "ND.info").read_text().split("\n")
+        not_done = {(int(r), int(s)) for r, s, _ in (line.split() for line in nd_lines if line)}
+        assert not used & not_done
+        assert used | not_done == {(1, sub) for sub in range(15)}
+        legacy = sum(
+            len((database / f"{bond}.bnd").read_text().splitlines())
+            for bond in ("Zr-Zr", "Zr-Cu", "Cu-Cu")
+        )
+        assert legacy == len(rows) > 0
+
+
+def test_mixed_database_takes_the_configured_bonds_from_each_composition(fixture_tree):
+    rows = pd.read_parquet(fixture_tree / "DB2/bonds.parquet")
+    counts = rows.groupby(["bond_type", "source"]).size()
+    assert set(counts.to_numpy()) == {30} and len(counts) == 6
+
+
+def test_models_are_fitted_validated_and_applied_to_the_dump(fixture_tree):
+    fits = sorted((fixture_tree / "TT/fit-results-DB2").glob("*.info"))
+    assert [p.name.split("-")[1:3] for p in fits] == [["Cu", "Cu"], ["Zr", "Cu"], ["Zr", "Zr"]]
+    for info in fits:
+        assert "RMSE" in info.read_text()
+    validation = pd.read_csv(next((fixture_tree / "TT/validation-DB2").glob("*.tsv")), sep="\t")
+    assert set(validation["bond_type"]) >= {"Zr-Zr", "Zr-Cu", "Cu-Cu"}
+    icohps = fixture_tree / "ETL_inference/Zr50Cu50-run1/icohps"
+    summary = pd.read_csv(icohps / "Zr50Cu50-run1_inference_summary.tsv", sep="\t")
+    dump = run_dir(fixture_tree, "Zr50Cu50") / "zca-th300.dump"
+    assert list(summary["step"]) == [frame.step for frame in iter_dump_frames(dump)]
+    for step in summary["step"]:
+        lines = (icohps / f"Zr50Cu50-run1_{step}_ICOHPLIST.lobster").read_text().splitlines()
+        assert lines[0].split()[:3] == ["COHP#", "atomMU", "atomNU"] and len(lines) > 1
+
+
+def test_a_second_dry_run_has_nothing_to_do(fixture_tree):
+    config = write_config(fixture_config(fixture_tree), fixture_tree.parent / "again.yaml")
+    result = snakemake(fixture_tree.parent, config, "-n")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Nothing to be done" in result.stdout + result.stderr
+
+
+def test_an_existing_tree_without_dumps_is_adopted_without_rerunning_programs(
+    fixture_tree, tmp_path
+):
+    adopted = tmp_path / "adopted"
+    for nc in COMPOSITIONS:
+        source = run_dir(fixture_tree, nc) / "2000"
+        target = run_dir(adopted, nc) / "2000"
+        # only what the study published per sub-run: no dump, no status, no SOAP, no database
+        shutil.copytree(source, target, ignore=shutil.ignore_patterns("subrun.status"))
+    config = fixture_config(adopted)
+    config.update(subrun_source="existing", runs="discover")
+    config["inference"]["items"] = {}
+    config_file = write_config(config, tmp_path / "adopt.yaml")
+    result = snakemake(tmp_path, config_file)
+    assert result.returncode == 0, result.stderr[-3000:]
+    log = result.stdout + result.stderr
+    for program_rule in ("lammps_run", "qe_scf", "lobster", "subrun_inputs"):
+        assert f"rule {program_rule}:" not in log
+    for nc in COMPOSITIONS:
+        for bond in ("Zr-Zr", "Zr-Cu", "Cu-Cu"):
+            original = (fixture_tree / f"{nc}-PBSSDB/{bond}.bnd").read_text()
+            assert (adopted / f"{nc}-PBSSDB/{bond}.bnd").read_text() == original
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        (lambda c: c["lammps"].update(timestepp=0.001), "timestepp"),
+        (lambda c: c.update(compositions=["Zr50Cu40"]), "Zr50Cu40"),
+        (lambda c: c.update(natoms=7), "of 7 atoms"),
+        (lambda c: c["qe"].update(ecutwfc="thirty"), "thirty"),
+    ],
+)
+def test_a_bad_config_stops_with_a_message_naming_the_key(tmp_path, change, named):
+    config = fixture_config(tmp_path / "tree")
+    change(config)
+    result = snakemake(tmp_path, write_config(config, tmp_path / "bad.yaml"), "-n")
+    assert result.returncode != 0
+    assert named in result.stdout + result.stderr
