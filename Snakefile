@@ -2,6 +2,9 @@
 # Usage: see README.md.  Config keys: workflow/schemas/config.schema.yaml.
 
 
+report: "workflow/report/workflow.rst"
+
+
 # The study's production settings unless a config file is given (--configfile), which then
 # stands alone: merging two configs would mix, e.g., their bond windows.
 if not config:
@@ -9,8 +12,18 @@ if not config:
     configfile: f"{workflow.basedir}/config/config.yaml"
 
 
-
 include: "workflow/rules/common.smk"
+
+
+wildcard_constraints:
+    nc="[A-Z][A-Za-z0-9.]*",
+    nat=r"\d+",
+    run=r"\d+",
+    sub=r"\d+",
+    element="[A-Z][a-z]?",
+    bond="[A-Z][a-z]?-[A-Z][a-z]?",
+    db="[A-Za-z0-9_.-]+",
+    item="[A-Za-z0-9_.-]+",
 
 
 if config["subrun_source"] == "md":
@@ -22,9 +35,10 @@ if config["subrun_source"] == "md":
 include: "workflow/rules/etl.smk"
 include: "workflow/rules/model.smk"
 include: "workflow/rules/inference.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:
+    default_target: True
     input:
         all_targets(),
-    default_target: True

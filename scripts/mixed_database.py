@@ -1,5 +1,7 @@
 """Rule mixed_database_<DB>: a seeded sample of bonds from several compositions' PBSSDBs."""
 
+from pathlib import Path
+
 from glassbonds.bond_database import (
     MixedDatabaseSpec,
     load_store,
@@ -8,7 +10,6 @@ from glassbonds.bond_database import (
     write_mixed_legacy,
 )
 from glassbonds.rule_log import rule_log
-from glassbonds.tree import PBSSDB_DIR
 
 with rule_log(snakemake.log[0]):  # noqa: F821
     sm = snakemake  # noqa: F821
@@ -18,8 +19,10 @@ with rule_log(snakemake.log[0]):  # noqa: F821
         counts=dict(sm.params.spec["counts"]),
         seed=sm.params.spec.get("seed", 1),
     )
-    sources = {nc: load_store(PBSSDB_DIR.format(root=sm.params.root, nc=nc)) for nc in spec.counts}
+    stores = [Path(metadata).parent for metadata in sm.input.metadata]
+    sources = {nc: load_store(store) for nc, store in zip(spec.counts, stores, strict=True)}
     database = mix_databases(spec, sources)
-    write_mixed_legacy(database, spec, sm.params.directory)
-    save_store(database, sm.params.directory)
+    directory = Path(sm.output[0]).parent
+    write_mixed_legacy(database, spec, directory)
+    save_store(database, directory)
     print(database.rows.groupby(["bond_type", "source"]).size().to_string())

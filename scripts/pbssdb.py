@@ -1,5 +1,7 @@
 """Rule pbssdb: the per-bond database of one composition from all its sub-runs."""
 
+from pathlib import Path
+
 from glassbonds.bond_database import build_and_write_pbssdb
 from glassbonds.descriptors import SoapParameters
 from glassbonds.rule_log import rule_log
@@ -10,7 +12,8 @@ with rule_log(snakemake.log[0]):  # noqa: F821
     nc = sm.params.nc
     subruns = [SubRun(nc, nat, run, sub, snap) for run, sub, nat, snap in sm.params.subruns]
     descriptor = SoapParameters.from_config(sm.params.species, sm.params.soap).as_dict()
+    directory = Path(sm.output[0]).parent  # <root>/<NC>-PBSSDB
     summary = build_and_write_pbssdb(
-        nc, subruns, sm.params.root, sm.params.species, descriptor, sm.params.directory
+        nc, subruns, directory.parent, sm.params.species, descriptor, directory
     )
     print(summary.to_string(index=False))

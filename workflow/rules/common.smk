@@ -1,4 +1,4 @@
-# Helpers shared by every phase: config validation, tree paths, target lists.
+# Helpers shared by every phase: config validation, tree paths, input functions, targets.
 import os
 import sys
 from pathlib import Path
@@ -7,12 +7,16 @@ from snakemake.utils import min_version, validate
 
 min_version("9.0")
 
-sys.path.insert(0, str(Path(workflow.basedir) / "src"))
+# The package lives in src/: importable here and, through PYTHONPATH, in every job's script.
+_SRC = str(Path(workflow.basedir) / "src")
+sys.path.insert(0, _SRC)
+os.environ.update(
+    PYTHONPATH=os.pathsep.join([_SRC, *filter(None, [os.getenv("PYTHONPATH")])])
+)
 
 from glassbonds import tree  # noqa: E402
 from glassbonds.composition import bond_types, parse_composition  # noqa: E402
 from glassbonds.errors import InputError  # noqa: E402
-
 
 validate(config, workflow.source_path("../schemas/config.schema.yaml"))
 
@@ -21,23 +25,13 @@ SPECIES = config["species"]
 NATOMS = config["natoms"]
 SNAPSHOT = config["snapshot"]
 LOGS = f"{ROOT}/logs"
+POTENTIAL_NAME = Path(config["lammps"]["potential"]).name
 
 for _nc in config["compositions"]:
     try:
         parse_composition(_nc).atom_counts(NATOMS)
     except InputError as error:
         raise ValueError(f"config keys compositions and natoms: {error}") from None
-
-
-wildcard_constraints:
-    nc="[A-Z][A-Za-z0-9.]*",
-    nat=r"\d+",
-    run=r"\d+",
-    sub=r"\d+",
-    element="[A-Z][a-z]?",
-    bond="[A-Z][a-z]?-[A-Z][a-z]?",
-    db="[A-Za-z0-9_.-]+",
-    item="[A-Za-z0-9_.-]+",
 
 
 def pattern(template, **fixed):
@@ -52,15 +46,13 @@ SUBRUN_DIR = pattern(tree.SUBRUN_DIR)
 SOAP_FILE = pattern(tree.SOAP_FILE)
 PBSSDB_DIR = pattern(tree.PBSSDB_DIR)
 MIXED_DIR = pattern(tree.MIXED_DIR)
+BOND_TYPES = bond_types(SPECIES)
+STORE_FILES = ["bonds.parquet", "soap.npy", "metadata.json"]
 
 
 def subrun_file(kind):
     """Pattern of one sub-run file (kind: a key of glassbonds.tree.SUBRUN_FILES)."""
-    return SUBRUN_DIR + "/" + tree.SUBRUN_FILES[kind]
-
-
-def subrun_ids():
-    return [entry["subrun"] for entry in config.get("subruns", [])]
+    return f"{SUBRUN_DIR}/{tree.SUBRUN_FILES[kind]}"
 
 
 def subruns_of(nc):
@@ -73,9 +65,9 @@ def subruns_of(nc):
     if config["runs"] == "discover":
         raise ValueError("config key runs: 'discover' needs subrun_source: existing")
     return [
-        tree.SubRun(nc, NATOMS, run, sub, SNAPSHOT)
+        tree.SubRun(nc, NATOMS, run, entry["subrun"], SNAPSHOT)
         for run in config["runs"]
-        for sub in subrun_ids()
+        for entry in config["subruns"]
     ]
 
 
@@ -86,34 +78,102 @@ def expand_subruns(nc, kind):
     return [str(s.file(ROOT, kind)) for s in subruns_of(nc)]
 
 
-BOND_TYPES = bond_types(SPECIES)
-PBSSDB_STORE = ["bonds.parquet", "soap.npy", "metadata.json"]
+# ---------------------------------------------------------------- generate and DFT
+
+
+def lammps_command(wildcards, resources):
+    return config["lammps"]["command"].format(tasks=resources.tasks)
+
+
+def qe_command(wildcards, resources):
+    return config["qe"]["command"].format(
+        tasks=resources.tasks, pools=config["qe"]["pools"]
+    )
+
+
+def pseudo_dir(absolute=True):
+    """Where pw.x finds the UPFs: the configured directory, or <root>/pseudo (ld1.x rule).
+
+    pw.x gets the absolute path (it runs inside the sub-run directory); rule inputs use the
+    path as configured so that they match the pseudopotential rule's output."""
+    directory = config["qe"]["pseudo_dir"] or f"{ROOT}/pseudo"
+    return os.path.abspath(directory) if absolute else directory
+
+
+def pseudopotential_files(wildcards):
+    upfs = config["qe"]["pseudopotentials"]
+    elements = parse_composition(wildcards.nc).elements
+    return [f"{pseudo_dir(absolute=False)}/{upfs[element]}" for element in elements]
+
+
+def scratch_dir(wildcards):
+    """QE outdir of one sub-run (wavefunctions), under qe.scratch_dir."""
+    w = wildcards
+    scratch = os.path.abspath(config["qe"]["scratch_dir"])
+    return f"{scratch}/{w.nc}/{w.nat}/{w.run}/{SNAPSHOT}/{w.sub}"
+
+
+# ---------------------------------------------------------------- ETL
+
+
+def status_inputs(wildcards):
+    """The outputs a status is read from. Adopted trees may lack some: only existing ones."""
+    files = {
+        kind: subrun_file(kind).format(**wildcards)
+        for kind in ("scf_out", "lobster_log", "icohplist")
+    }
+    if config["subrun_source"] == "existing":
+        files = {kind: path for kind, path in files.items() if Path(path).exists()}
+    return files
+
+
+def pbssdb_inputs(wildcards):
+    nc = wildcards.nc
+    inputs = {
+        kind: expand_subruns(nc, kind)
+        for kind in ("status", "xyz", "neighbours", "soap")
+    }
+    icohplists = expand_subruns(nc, "icohplist")
+    if config["subrun_source"] == "existing":
+        icohplists = [path for path in icohplists if Path(path).exists()]
+    inputs["icohplist"] = icohplists
+    if not inputs["status"]:
+        raise ValueError(f"composition {nc}: no sub-run found under {ROOT}/{nc}")
+    return inputs
+
+
+def pbssdb_subruns(wildcards):
+    return [[s.run, s.sub, s.nat, s.snapshot] for s in subruns_of(wildcards.nc)]
 
 
 def pbssdb_outputs(nc="{nc}"):
     base = PBSSDB_DIR.format(nc=nc)
     legacy = [f"{bond}.bnd" for bond in BOND_TYPES] + ["ND.info", "DUB.info"]
-    return [f"{base}/{name}" for name in legacy + ["summary.tsv", *PBSSDB_STORE]]
-
-
-def mixed_spec(name):
-    for spec in config.get("mixed_databases", []):
-        if spec["name"] == name:
-            return spec
-    raise ValueError(f"config key mixed_databases: no database named {name!r}")
+    return [f"{base}/{name}" for name in [*legacy, "summary.tsv", *STORE_FILES]]
 
 
 def mixed_bond_types(spec):
     return spec.get("bond_types") or BOND_TYPES
 
 
+def mixed_inputs(spec):
+    """Stores of the source PBSSDBs: metadata files in the order of the spec's counts."""
+    stores = [PBSSDB_DIR.format(nc=nc) for nc in spec["counts"]]
+    return {
+        "metadata": [f"{store}/metadata.json" for store in stores],
+        "data": [f"{store}/{name}" for store in stores for name in STORE_FILES[:2]],
+    }
+
+
 def mixed_outputs(name):
     base = MIXED_DIR.format(db=name)
-    spec = mixed_spec(name)
+    spec = next(s for s in config["mixed_databases"] if s["name"] == name)
     legacy = [
-        f"{base}/{name}_{bond}.{ext}" for bond in mixed_bond_types(spec) for ext in ("info", "bnd")
+        f"{base}/{name}_{bond}.{ext}"
+        for bond in mixed_bond_types(spec)
+        for ext in ("info", "bnd")
     ]
-    return legacy + [f"{base}/{file}" for file in PBSSDB_STORE]
+    return legacy + [f"{base}/{file}" for file in STORE_FILES]
 
 
 def database_store(name):
@@ -124,7 +184,88 @@ def database_store(name):
 
 
 def database_files(name):
-    return [f"{database_store(name)}/{file}" for file in PBSSDB_STORE]
+    return [f"{database_store(name)}/{file}" for file in STORE_FILES]
+
+
+# ---------------------------------------------------------------- model and inference
+
+MODEL = config["model"]
+TRAIN_DB = MODEL["database"]
+TEST_DB = MODEL["test_database"]
+TT_DIR = f"{ROOT}/TT"
+INFERENCE = config["inference"]
+
+
+def label(database):
+    """Name used in output files: a PBSSDB is named after its composition, as in the study."""
+    return database[: -len("-PBSSDB")] if database.endswith("-PBSSDB") else database
+
+
+TRAIN_LABEL = label(TRAIN_DB)
+
+
+def model_bond_types():
+    return MODEL["bond_types"] or [
+        b for b in BOND_TYPES if b in MODEL["hyperparameters"]
+    ]
+
+
+def fit_stem(bond):
+    """Output path stem of one fit: <DB>-<A>-<B>-<NTRAIN>-<ZETA>-<SIGMA>-<GAMMA>-<NTEST>."""
+    h = MODEL["hyperparameters"][bond]
+    databases = TRAIN_LABEL + (f"-{label(TEST_DB)}" if TEST_DB else "")
+    fields = f"{float(h['zeta'])}-{float(h['sigma'])}-{float(h['gamma'])}"
+    name = f"{databases}-{bond}-{MODEL['ntrain']}-{fields}-{MODEL['ntest']}"
+    return f"{TT_DIR}/fit-results-{databases}/{name}"
+
+
+def fitted_model(bond):
+    return f"{fit_stem(bond)}.model.npz"
+
+
+def fit_inputs():
+    inputs = {
+        "train": f"{database_store(TRAIN_DB)}/metadata.json",
+        "train_files": database_files(TRAIN_DB),
+    }
+    if TEST_DB:
+        inputs["test"] = f"{database_store(TEST_DB)}/metadata.json"
+        inputs["test_files"] = database_files(TEST_DB)
+    return inputs
+
+
+def hyperparameter(name):
+    return lambda wildcards: MODEL["hyperparameters"][wildcards.bond][name]
+
+
+def model_targets():
+    targets = []
+    for bond in model_bond_types():
+        targets += [
+            f"{fit_stem(bond)}{ext}" for ext in (".dat", ".info", ".png", ".model.npz")
+        ]
+        stem = f"{TT_DIR}/learning-curves-{TRAIN_LABEL}/{TRAIN_LABEL}-{bond}"
+        targets += [f"{stem}.tsv", f"{stem}.png"]
+        stem = f"{TT_DIR}/hyperparameters-{TRAIN_LABEL}/{TRAIN_LABEL}-{bond}"
+        targets += [f"{stem}-chosen.tsv", f"{stem}.png"]
+    for entry in MODEL["validation_subruns"]:
+        nc, run, sub = entry.split("/")
+        targets.append(
+            f"{TT_DIR}/validation-{TRAIN_LABEL}/{nc}-{NATOMS}-{run}-{sub}.tsv"
+        )
+    return targets
+
+
+def inference_summary(item):
+    return f"{ROOT}/ETL_inference/{item}/icohps/{item}_inference_summary.tsv"
+
+
+def inference_item(key):
+    return lambda wildcards: INFERENCE["items"][wildcards.item].get(key) or None
+
+
+def inference_targets():
+    return [inference_summary(item) for item in INFERENCE["items"]]
 
 
 def all_targets():
@@ -137,19 +278,3 @@ def all_targets():
     targets += inference_targets()
     targets += report_targets()
     return targets
-
-
-def pseudo_dir(absolute=True):
-    """Where pw.x finds the UPFs: the configured directory, or <root>/pseudo (ld1.x rule).
-
-    pw.x gets the absolute path (it runs inside the sub-run directory); rule inputs use the
-    path as configured so that they match the pseudopotential rule's output."""
-    directory = config["qe"]["pseudo_dir"] or f"{ROOT}/pseudo"
-    return os.path.abspath(directory) if absolute else directory
-
-
-def scratch_dir(wildcards):
-    """QE outdir of one sub-run (wavefunctions), under qe.scratch_dir."""
-    w = wildcards
-    scratch = os.path.abspath(config["qe"]["scratch_dir"])
-    return f"{scratch}/{w.nc}/{w.nat}/{w.run}/{SNAPSHOT}/{w.sub}"
