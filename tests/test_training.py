@@ -464,7 +464,7 @@ def test_rule_scripts_run_on_a_database_store(tmp_path):
     _run_script(
         "fit",
         tmp_path,
-        input={"train": str(store)},
+        input={"train": str(store / "metadata.json")},
         output={
             s: f"{stem}.{e}"
             for s, e in (("dat", "dat"), ("info", "info"), ("png", "png"), ("model", "npz"))
@@ -477,13 +477,14 @@ def test_rule_scripts_run_on_a_database_store(tmp_path):
             "sigma": 0.5,
             "gamma": 0.01,
             "seed": 0,
+            "kernel": "soap_distance",
         },
     )
     assert len(read_dat(f"{stem}.dat")) == 30
     _run_script(
         "learning_curve",
         tmp_path,
-        input={"database": str(store)},
+        input={"database": str(store / "metadata.json")},
         output={"tsv": str(tmp_path / "lc.tsv"), "png": str(tmp_path / "lc.png")},
         params={
             "bond_type": "Zr-Cu",
@@ -493,13 +494,14 @@ def test_rule_scripts_run_on_a_database_store(tmp_path):
             "zeta": 1,
             "sigma": 0.5,
             "gamma": 0.01,
+            "kernel": "soap_distance",
         },
     )
     assert pd.read_csv(tmp_path / "lc.tsv", sep="\t")["n_train"].tolist() == [20, 60]
     _run_script(
         "select_hyperparameters",
         tmp_path,
-        input={"database": str(store)},
+        input={"database": str(store / "metadata.json")},
         output={
             "scores": str(tmp_path / "s.tsv"),
             "chosen": str(tmp_path / "c.tsv"),
@@ -511,6 +513,7 @@ def test_rule_scripts_run_on_a_database_store(tmp_path):
             "n_train": 60,
             "folds": 3,
             "seed": 0,
+            "kernel": "soap_distance",
         },
     )
     assert len(pd.read_csv(tmp_path / "s.tsv", sep="\t")) == 2
