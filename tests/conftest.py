@@ -26,3 +26,16 @@ def subrun_dir(study_data: Path) -> Path:
     if not path.is_dir():
         pytest.skip(f"real sub-run not available: {path} is absent")
     return path
+
+
+@pytest.fixture(scope="session")
+def fixture_tree(tmp_path_factory) -> Path:
+    """The whole fixture workflow (real lmp, ld1.x, pw.x), run once per session in tmp."""
+    from tests.fixture_run import fixture_config, snakemake, write_config
+
+    base = tmp_path_factory.mktemp("fixture")
+    tree = base / "tree"
+    config = write_config(fixture_config(tree), base / "fixture.yaml")
+    result = snakemake(base, config)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return tree

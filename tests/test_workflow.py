@@ -25,17 +25,6 @@ def run_dir(tree: Path, nc: str) -> Path:
     return tree / nc / "c/md/lammps/8/1"
 
 
-@pytest.fixture(scope="session")
-def fixture_tree(tmp_path_factory) -> Path:
-    """The whole fixture workflow, run once in a temporary tree."""
-    base = tmp_path_factory.mktemp("fixture")
-    tree = base / "tree"
-    config = write_config(fixture_config(tree), base / "fixture.yaml")
-    result = snakemake(base, config)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return tree
-
-
 def test_lammps_melt_quench_makes_the_composition(fixture_tree):
     for nc, counts in COMPOSITIONS.items():
         directory = run_dir(fixture_tree, nc)
