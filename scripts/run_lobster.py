@@ -10,14 +10,16 @@ from glassbonds.rule_log import rule_log
 with rule_log(snakemake.log[0]):  # noqa: F821
     sm = snakemake  # noqa: F821
     outcome = read_scf_outcome(sm.input.scf_out)
-    print(run_lobster(
-        sm.params.command,
-        Path(sm.input.scf_out).parent,
-        sm.output.lobster_log,
-        sm.threads,
-        scf_converged=outcome.converged,
-        run_on_unconverged_scf=sm.params.run_on_unconverged_scf,
-    ))
+    print(
+        run_lobster(
+            sm.params.command,
+            Path(sm.input.scf_out).parent,
+            sm.output.lobster_log,
+            sm.threads,
+            scf_converged=outcome.converged,
+            run_on_unconverged_scf=sm.params.run_on_unconverged_scf,
+        )
+    )
     if not sm.params.keep_scratch:
         shutil.rmtree(sm.params.scratch, ignore_errors=True)
         print(f"removed QE scratch {sm.params.scratch}")

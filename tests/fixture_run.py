@@ -28,12 +28,21 @@ def write_config(config: dict, path: Path) -> Path:
     return path
 
 
-def snakemake(workdir: Path, config_file: Path, *args: str, profile: str = "local",
-              timeout: float = 1800) -> subprocess.CompletedProcess:
+def snakemake(
+    workdir: Path, config_file: Path, *args: str, profile: str = "local", timeout: float = 1800
+) -> subprocess.CompletedProcess:
     """Run the repository's workflow in ``workdir`` (its own .snakemake) with a profile."""
-    command = [str(SNAKEMAKE), "--snakefile", str(REPO / "Snakefile"),
-               "--profile", str(REPO / "profiles" / profile),
-               "--configfile", str(config_file), *args]
+    command = [
+        str(SNAKEMAKE),
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--profile",
+        str(REPO / "profiles" / profile),
+        "--configfile",
+        str(config_file),
+        *args,
+    ]
     env = dict(os.environ, PATH=f"{SNAKEMAKE.parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    return subprocess.run(command, cwd=workdir, capture_output=True, text=True,
-                          timeout=timeout, check=False, env=env)
+    return subprocess.run(
+        command, cwd=workdir, capture_output=True, text=True, timeout=timeout, check=False, env=env
+    )

@@ -119,22 +119,24 @@ def test_every_subrun_is_in_the_database_or_in_nd_info_once(soap_of_real_subrun,
 
 def test_store_round_trip_keeps_rows_vectors_and_provenance(soap_of_real_subrun, tmp_path):
     soap_path, parameters = soap_of_real_subrun
-    result = build_pbssdb("Zr49Cu49Al2", [real_files(1, soap_path)], SPECIES,
-                          parameters.as_dict())
+    result = build_pbssdb("Zr49Cu49Al2", [real_files(1, soap_path)], SPECIES, parameters.as_dict())
     save_store(result.database, tmp_path / "store")
     loaded = load_store(tmp_path / "store")
     pd.testing.assert_frame_equal(loaded.rows, result.database.rows)
     np.testing.assert_array_equal(loaded.soap, result.database.soap)
     assert loaded.descriptor == parameters.as_dict()
-    assert loaded.provenance[0]["icohplist_sha256"] == result.database.provenance[0][
-        "icohplist_sha256"] and len(loaded.provenance[0]["icohplist_sha256"]) == 64
+    assert (
+        loaded.provenance[0]["icohplist_sha256"]
+        == result.database.provenance[0]["icohplist_sha256"]
+        and len(loaded.provenance[0]["icohplist_sha256"]) == 64
+    )
     rows, soap_a, soap_b = loaded.bond_arrays("Zr-Al")
     assert len(rows) == 16 and soap_a.shape == (16, 2100)
     np.testing.assert_allclose(np.linalg.norm(soap_b, axis=1), 1.0, rtol=1e-6)
 
 
 def test_changed_soap_parameters_are_refused(soap_of_real_subrun):
-    soap_path, parameters = soap_of_real_subrun
+    soap_path, _ = soap_of_real_subrun
     other = SoapParameters(SPECIES, r_cut=4.0).as_dict()
     with pytest.raises(InputError, match="SOAP parameters"):
         build_pbssdb("Zr49Cu49Al2", [real_files(1, soap_path)], SPECIES, other)
@@ -143,27 +145,32 @@ def test_changed_soap_parameters_are_refused(soap_of_real_subrun):
 def synthetic_database(name: str, counts: dict[str, int], seed: int) -> BondDatabase:
     rng = np.random.default_rng(seed)
     total = sum(counts.values())
-    rows = pd.DataFrame({
-        "bond_type": [bt for bt, n in counts.items() for _ in range(n)],
-        "source": name, "run": rng.integers(1, 40, total).astype("int32"),
-        "subrun": rng.integers(0, 15, total).astype("int32"),
-        "atom_a": rng.integers(0, 100, total).astype("int32"),
-        "atom_b": rng.integers(0, 100, total).astype("int32"),
-        "distance": rng.uniform(2.2, 4.2, total), "icohp": rng.uniform(0, 2.5, total),
-        "soap_a": np.arange(total), "soap_b": np.arange(total, 2 * total),
-    })
+    rows = pd.DataFrame(
+        {
+            "bond_type": [bt for bt, n in counts.items() for _ in range(n)],
+            "source": name,
+            "run": rng.integers(1, 40, total).astype("int32"),
+            "subrun": rng.integers(0, 15, total).astype("int32"),
+            "atom_a": rng.integers(0, 100, total).astype("int32"),
+            "atom_b": rng.integers(0, 100, total).astype("int32"),
+            "distance": rng.uniform(2.2, 4.2, total),
+            "icohp": rng.uniform(0, 2.5, total),
+            "soap_a": np.arange(total),
+            "soap_b": np.arange(total, 2 * total),
+        }
+    )
     soap = rng.normal(size=(2 * total, 12)).astype(np.float32)
-    return BondDatabase(f"{name}-PBSSDB", rows, soap, {"r_cut": 3.75}, ["Zr", "Cu"],
-                        sources=[name])
+    return BondDatabase(f"{name}-PBSSDB", rows, soap, {"r_cut": 3.75}, ["Zr", "Cu"], sources=[name])
 
 
 def test_mixed_database_is_byte_identical_for_one_seed_and_differs_for_another(tmp_path):
-    sources = {"Zr50Cu50": synthetic_database("Zr50Cu50", {"Zr-Cu": 50, "Cu-Cu": 30}, 1),
-               "Zr25Cu75": synthetic_database("Zr25Cu75", {"Zr-Cu": 40, "Cu-Cu": 60}, 2)}
+    sources = {
+        "Zr50Cu50": synthetic_database("Zr50Cu50", {"Zr-Cu": 50, "Cu-Cu": 30}, 1),
+        "Zr25Cu75": synthetic_database("Zr25Cu75", {"Zr-Cu": 40, "Cu-Cu": 60}, 2),
+    }
     outputs = []
     for run, seed in enumerate([7, 7, 8]):
-        spec = MixedDatabaseSpec("DB2", ("Zr-Cu", "Cu-Cu"), {"Zr50Cu50": 20, "Zr25Cu75": 25},
-                                 seed)
+        spec = MixedDatabaseSpec("DB2", ("Zr-Cu", "Cu-Cu"), {"Zr50Cu50": 20, "Zr25Cu75": 25}, seed)
         database = mix_databases(spec, sources)
         write_mixed_legacy(database, spec, tmp_path / str(run))
         save_store(database, tmp_path / str(run))
@@ -202,11 +209,22 @@ def test_legacy_bnd_format_matches_the_study(tmp_path):
         pytest.skip("study data ../shared/data/prm-4-113603 is absent")
     study_line = next(iter((REAL_PBSSDB / "Cu-Al.bnd").open())).rstrip("\n")
     run, sub, a, b, distance, value = study_line.split()
-    rows = pd.DataFrame({"bond_type": ["Cu-Al"], "source": ["X"], "run": [int(run)],
-                         "subrun": [int(sub)], "atom_a": [int(a) - 1], "atom_b": [int(b) - 1],
-                         "distance": [float(distance)], "icohp": [float(value)],
-                         "soap_a": [0], "soap_b": [0]})
+    rows = pd.DataFrame(
+        {
+            "bond_type": ["Cu-Al"],
+            "source": ["X"],
+            "run": [int(run)],
+            "subrun": [int(sub)],
+            "atom_a": [int(a) - 1],
+            "atom_b": [int(b) - 1],
+            "distance": [float(distance)],
+            "icohp": [float(value)],
+            "soap_a": [0],
+            "soap_b": [0],
+        }
+    )
     from glassbonds.bond_database import PbssdbResult
+
     database = BondDatabase("X-PBSSDB", rows, np.zeros((1, 3), np.float32), {}, list(SPECIES))
     write_pbssdb_legacy(PbssdbResult(database, [], []), tmp_path)
     assert (tmp_path / "Cu-Al.bnd").read_text() == study_line + "\n"

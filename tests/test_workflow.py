@@ -48,7 +48,8 @@ def test_fifteen_subruns_are_the_study_deformations_of_the_reference(fixture_tre
             )
             np.testing.assert_allclose(
                 cell.get_scaled_positions(wrap=False),
-                reference.get_scaled_positions(wrap=False), atol=1e-6,
+                reference.get_scaled_positions(wrap=False),
+                atol=1e-6,
             )
 
 
@@ -66,9 +67,7 @@ def test_every_subrun_has_a_status_and_converged_ones_have_lobster_output(fixtur
 def test_soap_vectors_have_the_cell_shape_and_unit_norm(fixture_tree):
     for nc in COMPOSITIONS:
         for sub in (0, 8, 14):
-            record = load_soap(
-                fixture_tree / f"{nc}-SOAPS/c/md/lammps/8/1/2000/{sub}/SOAPS.npz"
-            )
+            record = load_soap(fixture_tree / f"{nc}-SOAPS/c/md/lammps/8/1/2000/{sub}/SOAPS.npz")
             # two species, n_max 8, l_max 6: (16 * 17 / 2) * 7 numbers
             assert record.vectors.shape == (8, 952)
             np.testing.assert_allclose(np.linalg.norm(record.vectors, axis=1), 1.0)

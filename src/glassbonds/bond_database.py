@@ -32,8 +32,18 @@ from glassbonds.lobster_io import read_icohplist, read_neighbour_list
 from glassbonds.tree import SubRun
 
 USABLE_STATUS_CODES = (1, 4)  # DONE, SCF_CONVERGED_LOB_NOT_FINISHED_BUT_ICOHP_OK
-ROW_COLUMNS = ["bond_type", "source", "run", "subrun", "atom_a", "atom_b", "distance", "icohp",
-               "soap_a", "soap_b"]
+ROW_COLUMNS = [
+    "bond_type",
+    "source",
+    "run",
+    "subrun",
+    "atom_a",
+    "atom_b",
+    "distance",
+    "icohp",
+    "soap_a",
+    "soap_b",
+]
 
 
 @dataclass
@@ -124,9 +134,10 @@ def subrun_bonds(files: SubRunFiles, species: Sequence[str]) -> tuple[list[tuple
         missing = []
         for centre, neighbour, ox, oy, oz in table[start:end]:
             index = lookup.get((centre, neighbour, ox, oy, oz))
-            if index is None and by_label_pair[(centre, neighbour)] + by_label_pair[
-                (neighbour, centre)
-            ] == 1:
+            if (
+                index is None
+                and by_label_pair[(centre, neighbour)] + by_label_pair[(neighbour, centre)] == 1
+            ):
                 # a single listing of the pair: translation conventions cannot be ambiguous
                 index = lookup.get(_only_key(icohp, centre, neighbour))
             if index is None:
@@ -178,7 +189,8 @@ def build_pbssdb(
         record = load_soap(files.soap)
         if dict(record.parameters) != dict(descriptor):
             raise InputError(
-                files.soap, f"SOAP parameters {record.parameters} differ from the config's",
+                files.soap,
+                f"SOAP parameters {record.parameters} differ from the config's",
                 "delete the <NC>-SOAPS files and rerun the soap rule",
             )
         rows, dropped = subrun_bonds(files, species)
@@ -193,18 +205,39 @@ def build_pbssdb(
         soap_blocks.append(record.vectors.astype(np.float32))
         atoms_so_far += len(record.vectors)
         provenance.append(
-            {"run": run, "subrun": sub, "status": files.status_code,
-             "icohplist": str(files.icohplist), "icohplist_sha256": sha256(files.icohplist)}
+            {
+                "run": run,
+                "subrun": sub,
+                "status": files.status_code,
+                "icohplist": str(files.icohplist),
+                "icohplist_sha256": sha256(files.icohplist),
+            }
         )
-    rows = (pd.concat(row_blocks, ignore_index=True) if row_blocks
-            else pd.DataFrame(columns=ROW_COLUMNS))
-    rows = rows.astype({"run": "int32", "subrun": "int32", "atom_a": "int32", "atom_b": "int32",
-                        "soap_a": "int64", "soap_b": "int64"})
+    rows = (
+        pd.concat(row_blocks, ignore_index=True)
+        if row_blocks
+        else pd.DataFrame(columns=ROW_COLUMNS)
+    )
+    rows = rows.astype(
+        {
+            "run": "int32",
+            "subrun": "int32",
+            "atom_a": "int32",
+            "atom_b": "int32",
+            "soap_a": "int64",
+            "soap_b": "int64",
+        }
+    )
     width = len(soap_blocks[0][0]) if soap_blocks else 0
     soap = np.concatenate(soap_blocks) if soap_blocks else np.zeros((0, width), np.float32)
     database = BondDatabase(
-        name=f"{nc}-PBSSDB", rows=rows[ROW_COLUMNS], soap=soap, descriptor=dict(descriptor),
-        species=list(species), provenance=provenance, sources=[nc],
+        name=f"{nc}-PBSSDB",
+        rows=rows[ROW_COLUMNS],
+        soap=soap,
+        descriptor=dict(descriptor),
+        species=list(species),
+        provenance=provenance,
+        sources=[nc],
     )
     return PbssdbResult(database, not_done, dropped_clusters)
 
@@ -216,11 +249,14 @@ def write_pbssdb_legacy(result: PbssdbResult, directory: str | Path) -> None:
     for bond_type in bond_types(result.database.species):
         selected = rows[rows["bond_type"] == bond_type]
         write_text(directory / f"{bond_type}.bnd", _bnd_text(selected, with_source=None))
-    write_text(directory / "ND.info",
-               "".join(f"{run} {sub} {code}\n" for run, sub, code, _ in result.not_done))
-    write_text(directory / "DUB.info",
-               "".join(f"{run} {sub} KNF: {pair}\n"
-                       for run, sub, _, pair in result.dropped_clusters))
+    write_text(
+        directory / "ND.info",
+        "".join(f"{run} {sub} {code}\n" for run, sub, code, _ in result.not_done),
+    )
+    write_text(
+        directory / "DUB.info",
+        "".join(f"{run} {sub} KNF: {pair}\n" for run, sub, _, pair in result.dropped_clusters),
+    )
 
 
 def _bnd_text(rows: pd.DataFrame, with_source: Sequence[str] | None) -> str:
@@ -239,8 +275,10 @@ def _bnd_text(rows: pd.DataFrame, with_source: Sequence[str] | None) -> str:
 
 def summary_table(result: PbssdbResult, all_subruns: int) -> pd.DataFrame:
     """Counts per status code and per bond type (what entered and what did not)."""
-    entries = [("subruns", "total", all_subruns),
-               ("subruns", "in database", len(result.database.provenance))]
+    entries = [
+        ("subruns", "total", all_subruns),
+        ("subruns", "in database", len(result.database.provenance)),
+    ]
     for code, count in sorted(Counter(code for _, _, code, _ in result.not_done).items()):
         entries.append(("subruns", f"status {code} (ND.info)", count))
     entries.append(("clusters", "dropped pairs (DUB.info)", len(result.dropped_clusters)))
@@ -276,11 +314,18 @@ def load_store(directory: str | Path, mmap: bool = True) -> BondDatabase:
         rows = pd.read_parquet(directory / "bonds.parquet")
         soap = np.load(directory / "soap.npy", mmap_mode="r" if mmap else None, allow_pickle=False)
     except (OSError, ValueError) as error:
-        raise InputError(directory, f"not a complete bond database store ({error})",
-                         "rerun the rule that builds it") from None
+        raise InputError(
+            directory,
+            f"not a complete bond database store ({error})",
+            "rerun the rule that builds it",
+        ) from None
     return BondDatabase(
-        name=metadata["name"], rows=rows, soap=soap, descriptor=metadata["descriptor"],
-        species=metadata["species"], provenance=metadata["provenance"],
+        name=metadata["name"],
+        rows=rows,
+        soap=soap,
+        descriptor=metadata["descriptor"],
+        species=metadata["species"],
+        provenance=metadata["provenance"],
         sources=metadata["sources"],
     )
 
@@ -300,9 +345,11 @@ def mix_databases(spec: MixedDatabaseSpec, sources: Mapping[str, BondDatabase]) 
     reference = next(iter(sources.values()))
     for nc, database in sources.items():
         if database.descriptor != reference.descriptor:
-            raise InputError(f"mixed database {spec.name}",
-                             f"{nc} was built with other SOAP parameters than the first source",
-                             "rebuild the PBSSDBs with one descriptor setting")
+            raise InputError(
+                f"mixed database {spec.name}",
+                f"{nc} was built with other SOAP parameters than the first source",
+                "rebuild the PBSSDBs with one descriptor setting",
+            )
     rng = np.random.default_rng(spec.seed)
     row_blocks, soap_blocks, provenance = [], [], []
     offset = 0
@@ -323,12 +370,15 @@ def mix_databases(spec: MixedDatabaseSpec, sources: Mapping[str, BondDatabase]) 
             soap_blocks += [soap_a[chosen].astype(np.float32), soap_b[chosen].astype(np.float32)]
             offset += 2 * count
             row_blocks.append(block)
-        provenance += [{"source": nc, "bond_type": bond_type, "count": count}
-                       for nc, count in spec.counts.items()]
+        provenance += [
+            {"source": nc, "bond_type": bond_type, "count": count}
+            for nc, count in spec.counts.items()
+        ]
     width = reference.soap.shape[1]
     return BondDatabase(
         name=spec.name,
-        rows=pd.concat(row_blocks, ignore_index=True)[ROW_COLUMNS] if row_blocks
+        rows=pd.concat(row_blocks, ignore_index=True)[ROW_COLUMNS]
+        if row_blocks
         else pd.DataFrame(columns=ROW_COLUMNS),
         soap=np.concatenate(soap_blocks) if soap_blocks else np.zeros((0, width), np.float32),
         descriptor=reference.descriptor,
@@ -338,8 +388,9 @@ def mix_databases(spec: MixedDatabaseSpec, sources: Mapping[str, BondDatabase]) 
     )
 
 
-def write_mixed_legacy(database: BondDatabase, spec: MixedDatabaseSpec,
-                       directory: str | Path) -> None:
+def write_mixed_legacy(
+    database: BondDatabase, spec: MixedDatabaseSpec, directory: str | Path
+) -> None:
     """``<DB>_<A>-<B>.info`` (name, bond type, bonds per composition) and ``.bnd`` (rows
     prefixed by the index of their source composition), as the study wrote them."""
     directory = Path(directory)
@@ -349,8 +400,10 @@ def write_mixed_legacy(database: BondDatabase, spec: MixedDatabaseSpec,
         )
         write_text(directory / f"{spec.name}_{bond_type}.info", info)
         rows = database.rows[database.rows["bond_type"] == bond_type]
-        write_text(directory / f"{spec.name}_{bond_type}.bnd",
-                   _bnd_text(rows, with_source=list(spec.counts)))
+        write_text(
+            directory / f"{spec.name}_{bond_type}.bnd",
+            _bnd_text(rows, with_source=list(spec.counts)),
+        )
 
 
 def build_and_write_pbssdb(
@@ -370,13 +423,22 @@ def build_and_write_pbssdb(
     files = []
     for subrun in subruns:
         status = read_status_file(subrun.file(root, "status"))
-        files.append(SubRunFiles(
-            subrun=subrun, status_code=status.code.study_code, status_reason=status.reason,
-            xyz=subrun.file(root, "xyz"), icohplist=subrun.file(root, "icohplist"),
-            neighbours=subrun.file(root, "neighbours"), soap=subrun.soap_file(root),
-        ))
+        files.append(
+            SubRunFiles(
+                subrun=subrun,
+                status_code=status.code.study_code,
+                status_reason=status.reason,
+                xyz=subrun.file(root, "xyz"),
+                icohplist=subrun.file(root, "icohplist"),
+                neighbours=subrun.file(root, "neighbours"),
+                soap=subrun.soap_file(root),
+            )
+        )
     result = build_pbssdb(
-        nc, files, species, descriptor,
+        nc,
+        files,
+        species,
+        descriptor,
         progress=lambda items: tqdm(items, desc=f"{nc} sub-runs", mininterval=2.0),
     )
     write_pbssdb_legacy(result, directory)

@@ -93,17 +93,17 @@ def _require_neighbours(atoms: Atoms, r_cut: float) -> None:
         )
 
 
-def save_soap(path: str | Path, vectors: np.ndarray, parameters: SoapParameters,
-              symbols: Sequence[str]) -> None:
+def save_soap(
+    path: str | Path, vectors: np.ndarray, parameters: SoapParameters, symbols: Sequence[str]
+) -> None:
     """Write vectors, element symbols and parameters (JSON) to one ``.npz``, atomically."""
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as stream:
-            np.savez(
-                stream,
-                vectors=vectors,
-                symbols=np.array(list(symbols), dtype="U3"),
-                parameters=np.array(json.dumps(parameters.as_dict())),
-            )
+    with atomic_path(path) as tmp, open(tmp, "wb") as stream:
+        np.savez(
+            stream,
+            vectors=vectors,
+            symbols=np.array(list(symbols), dtype="U3"),
+            parameters=np.array(json.dumps(parameters.as_dict())),
+        )
 
 
 @dataclass
@@ -125,5 +125,6 @@ def load_soap(path: str | Path) -> SoapRecord:
                 parameters=json.loads(str(data["parameters"])),
             )
     except (OSError, ValueError, KeyError) as error:
-        raise InputError(path, f"not a SOAP file of this workflow ({error})",
-                         "delete it and rerun the soap rule") from None
+        raise InputError(
+            path, f"not a SOAP file of this workflow ({error})", "delete it and rerun the soap rule"
+        ) from None

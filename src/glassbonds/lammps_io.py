@@ -54,7 +54,9 @@ def potential_elements(path: str | Path) -> list[str]:
     """
     path = Path(path)
     if not path.is_file():
-        raise InputError(path, "potential file not found", "set lammps.potential to an existing file")
+        raise InputError(
+            path, "potential file not found", "set lammps.potential to an existing file"
+        )
     with open(path) as stream:
         lines = [stream.readline() for _ in range(4)]
     fields = lines[3].split()
@@ -175,11 +177,16 @@ def _box_from_bounds(header: str, bounds: list[list[float]]) -> tuple[np.ndarray
     return cell, np.array([xlo, ylo, zlo])
 
 
-def _positions(columns: list[str], table: np.ndarray, cell: np.ndarray, origin: np.ndarray,
-               where: str) -> np.ndarray:
+def _positions(
+    columns: list[str], table: np.ndarray, cell: np.ndarray, origin: np.ndarray, where: str
+) -> np.ndarray:
     """Cartesian positions from whichever coordinate columns the dump has."""
-    for names, scaled in ((("x", "y", "z"), False), (("xu", "yu", "zu"), False),
-                          (("xs", "ys", "zs"), True), (("xsu", "ysu", "zsu"), True)):
+    for names, scaled in (
+        (("x", "y", "z"), False),
+        (("xu", "yu", "zu"), False),
+        (("xs", "ys", "zs"), True),
+        (("xsu", "ysu", "zsu"), True),
+    ):
         if all(name in columns for name in names):
             values = table[:, [columns.index(name) for name in names]]
             return values @ cell + origin if scaled else values
@@ -214,20 +221,24 @@ def iter_dump_frames(path: str | Path) -> Iterator[DumpFrame]:
                 assert atoms_header.startswith("ITEM: ATOMS")
             except (ValueError, AssertionError):
                 raise TruncatedDumpError(
-                    path, "the last frame's header is cut or malformed",
+                    path,
+                    "the last frame's header is cut or malformed",
                     "the frames before it are complete; rerun or trim the dump",
                 ) from None
             rows = [stream.readline() for _ in range(natoms)]
             columns = atoms_header.split()[2:]
             if not rows or not rows[-1].endswith("\n") or len(rows[-1].split()) != len(columns):
                 raise TruncatedDumpError(
-                    path, f"the frame at step {step} is cut ({natoms} atoms announced)",
+                    path,
+                    f"the frame at step {step} is cut ({natoms} atoms announced)",
                     "the frames before it are complete; rerun or trim the dump",
                 )
             try:
                 table = np.array([row.split() for row in rows], dtype=float)
             except ValueError:
-                raise InputError(path, f"non-numeric atom line in the frame at step {step}") from None
+                raise InputError(
+                    path, f"non-numeric atom line in the frame at step {step}"
+                ) from None
             cell, origin = _box_from_bounds(box_header, bounds)
             pbc = tuple(flag == "pp" for flag in box_header.split()[-3:])
             order = np.argsort(table[:, columns.index("id")]) if "id" in columns else slice(None)
@@ -239,7 +250,8 @@ def iter_dump_frames(path: str | Path) -> Iterator[DumpFrame]:
                 cell=cell,
                 origin=origin,
                 pbc=pbc if len(pbc) == 3 else (True, True, True),
-                ids=table[:, columns.index("id")].astype(int) if "id" in columns
+                ids=table[:, columns.index("id")].astype(int)
+                if "id" in columns
                 else np.arange(1, natoms + 1),
                 types=table[:, columns.index("type")].astype(int),
                 positions=_positions(columns, table, cell, origin, str(path)),
@@ -292,15 +304,17 @@ def prepare_run(
     foreign = sorted(set(composition.elements) - set(species))
     if foreign:
         raise InputError(
-            "config key species", f"{composition_name} has {foreign}, not in species {species}",
+            "config key species",
+            f"{composition_name} has {foreign}, not in species {species}",
             "add them to species",
         )
     mapped = potential_elements(lammps["potential"])
     unmapped = sorted(set(species) - set(mapped))
     if unmapped:
         raise InputError(
-            lammps["potential"], f"the potential has no parameters for {unmapped} (it maps "
-            f"{mapped})", "choose a potential for every element of config key species",
+            lammps["potential"],
+            f"the potential has no parameters for {unmapped} (it maps {mapped})",
+            "choose a potential for every element of config key species",
         )
     settings = MeltQuenchSettings(
         box_side=lammps["box_side"],

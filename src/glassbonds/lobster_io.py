@@ -107,7 +107,8 @@ def read_neighbour_list(path: str | Path) -> pd.DataFrame:
                 rows.append((int(fields[2]) - 1, int(fields[4]) - 1, *offset))
             except (ValueError, IndexError):
                 raise InputError(
-                    f"{path}:{number}", f"malformed cohpbetween line {line.strip()!r}",
+                    f"{path}:{number}",
+                    f"malformed cohpbetween line {line.strip()!r}",
                     "expected 'cohpbetween atom I atom J offset a b c'",
                 ) from None
     return pd.DataFrame(rows, columns=["centre", "neighbour", "ox", "oy", "oz"])
@@ -165,7 +166,8 @@ def read_icohplist(path: str | Path) -> pd.DataFrame:
                 icohp = sum(float(v) for v in fields[7:])
         except (ValueError, IndexError):
             raise InputError(
-                f"{path}:{number}", f"malformed ICOHPLIST line {line.strip()!r}",
+                f"{path}:{number}",
+                f"malformed ICOHPLIST line {line.strip()!r}",
                 "the file is cut or not a LOBSTER ICOHPLIST; rerun LOBSTER",
             ) from None
         blocks[-1].append((atom_a, atom_b, symbol_a, symbol_b, distance, *translation, icohp))
@@ -252,8 +254,10 @@ def run_lobster(
 
     workdir = Path(workdir)
     if not scf_converged and not run_on_unconverged_scf:
-        note = ("SKIPPED by glassbonds: the scf did not converge, so LOBSTER was not run "
-                "(set lobster.run_on_unconverged_scf to run it anyway)\n")
+        note = (
+            "SKIPPED by glassbonds: the scf did not converge, so LOBSTER was not run "
+            "(set lobster.run_on_unconverged_scf to run it anyway)\n"
+        )
         write_text(workdir / "ICOHPLIST.lobster", "")
         write_text(workdir / "lobsterout", note)
         write_text(lobster_log, note)
@@ -261,17 +265,26 @@ def run_lobster(
     env = dict(os.environ, OMP_NUM_THREADS=str(threads))
     with atomic_path(lobster_log) as tmp, open(tmp, "w") as stdout:
         try:
-            completed = subprocess.run(shlex.split(command), cwd=workdir, stdout=stdout,
-                                       stderr=subprocess.STDOUT, env=env, check=False)
+            completed = subprocess.run(
+                shlex.split(command),
+                cwd=workdir,
+                stdout=stdout,
+                stderr=subprocess.STDOUT,
+                env=env,
+                check=False,
+            )
         except OSError as error:
-            raise InputError("config key lobster.command",
-                             f"cannot start {command!r} ({error.strerror})",
-                             "give the path of the LOBSTER executable") from None
+            raise InputError(
+                "config key lobster.command",
+                f"cannot start {command!r} ({error.strerror})",
+                "give the path of the LOBSTER executable",
+            ) from None
         stdout.flush()
         if completed.returncode != 0:
             tail = "".join(Path(tmp).read_text(errors="replace").splitlines(True)[-20:])
-            raise RuntimeError(f"{workdir}: LOBSTER exited with {completed.returncode}; "
-                               f"last lines:\n{tail}")
+            raise RuntimeError(
+                f"{workdir}: LOBSTER exited with {completed.returncode}; last lines:\n{tail}"
+            )
     for name in ("ICOHPLIST.lobster", "lobsterout"):
         if not (workdir / name).is_file():
             raise RuntimeError(f"{workdir}: LOBSTER finished without writing {name}")

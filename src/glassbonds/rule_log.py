@@ -32,6 +32,7 @@ def rule_log(log_path: str | Path) -> Iterator[None]:
                 raise SystemExit(1) from None
             except Exception as error:
                 traceback.print_exc(file=log)
-                print(f"ERROR: {type(error).__name__}: {error} (details in {log_path})",
-                      file=console)
+                print(
+                    f"ERROR: {type(error).__name__}: {error} (details in {log_path})", file=console
+                )
                 raise SystemExit(1) from None

@@ -22,10 +22,19 @@ from glassbonds.lobster_io import LobsterSettings, lobsterin_text, neighbour_lis
 from glassbonds.qe_io import ScfSettings, basis_function_count, scf_input
 
 # config key of the workflow -> ScfSettings field
-_QE_KEYS = {"ecutwfc": "ecutwfc", "ecutrho": "ecutrho", "degauss": "degauss",
-            "conv_thr": "conv_thr", "mixing_beta": "mixing_beta", "mixing_mode": "mixing_mode",
-            "electron_maxstep": "electron_maxstep", "kpoints": "kpoints",
-            "kpoint_shift": "shift", "gamma_only": "gamma", "nbnd_factor": "nbnd_factor"}
+_QE_KEYS = {
+    "ecutwfc": "ecutwfc",
+    "ecutrho": "ecutrho",
+    "degauss": "degauss",
+    "conv_thr": "conv_thr",
+    "mixing_beta": "mixing_beta",
+    "mixing_mode": "mixing_mode",
+    "electron_maxstep": "electron_maxstep",
+    "kpoints": "kpoints",
+    "kpoint_shift": "shift",
+    "gamma_only": "gamma",
+    "nbnd_factor": "nbnd_factor",
+}
 
 
 @dataclass(frozen=True)
@@ -40,7 +49,9 @@ class SubRunOutputs:
 
 def scf_settings(qe: Mapping) -> ScfSettings:
     """ScfSettings from the workflow's ``qe`` config section."""
-    return ScfSettings.from_mapping({field: qe[key] for key, field in _QE_KEYS.items() if key in qe})
+    return ScfSettings.from_mapping(
+        {field: qe[key] for key, field in _QE_KEYS.items() if key in qe}
+    )
 
 
 def lobster_settings(lobster: Mapping) -> LobsterSettings:
@@ -91,8 +102,15 @@ def write_subrun_inputs(
         write_structure(tmp, atoms, format="extxyz")
     write_text(
         outputs.scf_in,
-        scf_input(atoms, scf_settings(qe), prefix=nc, pseudo_dir=pseudo_dir, outdir=scratch,
-                  pseudopotentials=qe["pseudopotentials"], basis_function_counts=counts),
+        scf_input(
+            atoms,
+            scf_settings(qe),
+            prefix=nc,
+            pseudo_dir=pseudo_dir,
+            outdir=scratch,
+            pseudopotentials=qe["pseudopotentials"],
+            basis_function_counts=counts,
+        ),
     )
     write_text(outputs.lobsterin, lobsterin_text(settings))
     write_text(outputs.neighbours, neighbour_list_text(atoms, settings, neighbour_cutoff))

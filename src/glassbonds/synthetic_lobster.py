@@ -59,9 +59,7 @@ def synthetic_icohp(atoms: Atoms, bond_min: float, bond_max: float) -> pd.DataFr
     contact = radius[i] + radius[j]
     coordination = np.bincount(i, 1.0 / (1.0 + np.exp((d - 1.2 * contact) / 0.1)), len(atoms))
     a, b, shift, distance = neighbor_list("ijSd", atoms, bond_max)
-    keep = (distance >= bond_min) & (
-        (a < b) | ((a == b) & _positive(shift))
-    )
+    keep = (distance >= bond_min) & ((a < b) | ((a == b) & _positive(shift)))
     a, b, shift, distance = a[keep], b[keep], shift[keep], distance[keep]
     strength = (
         np.sqrt(energy[a] * energy[b])
@@ -70,10 +68,15 @@ def synthetic_icohp(atoms: Atoms, bond_min: float, bond_max: float) -> pd.DataFr
     )
     table = pd.DataFrame(
         {
-            "atom_a": a, "atom_b": b, "symbol_a": symbols[a], "symbol_b": symbols[b],
+            "atom_a": a,
+            "atom_b": b,
+            "symbol_a": symbols[a],
+            "symbol_b": symbols[b],
             "distance": distance,
             # LOBSTER's translation T places b at r_b - T @ cell relative to a
-            "tx": -shift[:, 0], "ty": -shift[:, 1], "tz": -shift[:, 2],
+            "tx": -shift[:, 0],
+            "ty": -shift[:, 1],
+            "tz": -shift[:, 2],
             "icohp": -strength,
         }
     )
@@ -104,17 +107,19 @@ def run(directory: Path) -> int:
     bond_min, bond_max = _bond_range(lobsterin)
     atoms = read_structure(outputs[0], format="espresso-out")
     bonds = synthetic_icohp(atoms, bond_min, bond_max)
-    log = "\n".join([
-        BANNER,
-        f"starting in {directory} on {time.strftime('%Y-%m-%d at %H:%M:%S')} using 1 thread",
-        "detecting used PAW program... Quantum Espresso (structure read from "
-        f"{outputs[0].name})",
-        f"setting up CO interactions... found {len(bonds)} interactions.",
-        "writing COHPCAR.lobster and ICOHPLIST.lobster...",
-        "SKIPPING writing COHPCAR.lobster (test double)",
-        f"finished in 0 h  0 min  {time.time() - start:.0f} s  0 ms of wall time",
-        "",
-    ])
+    log = "\n".join(
+        [
+            BANNER,
+            f"starting in {directory} on {time.strftime('%Y-%m-%d at %H:%M:%S')} using 1 thread",
+            "detecting used PAW program... Quantum Espresso (structure read from "
+            f"{outputs[0].name})",
+            f"setting up CO interactions... found {len(bonds)} interactions.",
+            "writing COHPCAR.lobster and ICOHPLIST.lobster...",
+            "SKIPPING writing COHPCAR.lobster (test double)",
+            f"finished in 0 h  0 min  {time.time() - start:.0f} s  0 ms of wall time",
+            "",
+        ]
+    )
     write_text(directory / "ICOHPLIST.lobster", icohplist_text(bonds))
     write_text(directory / "lobsterout", log)
     sys.stdout.write(log)

@@ -48,8 +48,12 @@ class SubRun:
     def directory(self, root: str | Path) -> Path:
         return Path(
             SUBRUN_DIR.format(
-                root=root, nc=self.nc, nat=self.nat, run=self.run,
-                snapshot=self.snapshot, sub=self.sub,
+                root=root,
+                nc=self.nc,
+                nat=self.nat,
+                run=self.run,
+                snapshot=self.snapshot,
+                sub=self.sub,
             )
         )
 
@@ -60,8 +64,12 @@ class SubRun:
     def soap_file(self, root: str | Path) -> Path:
         return Path(
             SOAP_FILE.format(
-                root=root, nc=self.nc, nat=self.nat, run=self.run,
-                snapshot=self.snapshot, sub=self.sub,
+                root=root,
+                nc=self.nc,
+                nat=self.nat,
+                run=self.run,
+                snapshot=self.snapshot,
+                sub=self.sub,
             )
         )
 

@@ -17,8 +17,14 @@ import pandas as pd
 
 from glassbonds.tree import PBSSDB_DIR, SubRun, discover_subruns
 
-STAGES = ("no QE yet", "QE unfinished", "QE not converged", "converged", "LOBSTER done",
-          "in database")
+STAGES = (
+    "no QE yet",
+    "QE unfinished",
+    "QE not converged",
+    "converged",
+    "LOBSTER done",
+    "in database",
+)
 _TAIL_BYTES = 65536
 
 
@@ -74,8 +80,9 @@ class TreeStatus:
         return self.table.to_string(index=False)
 
 
-def tree_status(root: str | Path, compositions: list[str] | None = None,
-                snapshot: str = "2000") -> TreeStatus:
+def tree_status(
+    root: str | Path, compositions: list[str] | None = None, snapshot: str = "2000"
+) -> TreeStatus:
     """Walk ``root`` and count sub-runs per stage for every composition, cell size and run."""
     rows = []
     for nc in compositions or compositions_in(root):
@@ -89,7 +96,13 @@ def tree_status(root: str | Path, compositions: list[str] | None = None,
                 stage = subrun_stage(root, subrun, (subrun.run, subrun.sub) in members)
                 per_run.setdefault(subrun.run, Counter())[stage] += 1
             for run, counts in sorted(per_run.items()):
-                rows.append({"composition": nc, "natoms": int(nat_dir.name), "run": run,
-                             "sub-runs": sum(counts.values()),
-                             **{stage: counts.get(stage, 0) for stage in STAGES}})
+                rows.append(
+                    {
+                        "composition": nc,
+                        "natoms": int(nat_dir.name),
+                        "run": run,
+                        "sub-runs": sum(counts.values()),
+                        **{stage: counts.get(stage, 0) for stage in STAGES},
+                    }
+                )
     return TreeStatus(pd.DataFrame(rows))
