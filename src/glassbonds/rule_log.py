@@ -22,17 +22,18 @@ def rule_log(log_path: str | Path) -> Iterator[None]:
     log_path = Path(log_path)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     console = sys.__stderr__
-    with open(log_path, "w", buffering=1) as log:
-        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-            try:
-                yield
-            except InputError as error:
-                print(f"ERROR: {error}", file=log)
-                print(f"ERROR: {error}", file=console)
-                raise SystemExit(1) from None
-            except Exception as error:
-                traceback.print_exc(file=log)
-                print(
-                    f"ERROR: {type(error).__name__}: {error} (details in {log_path})", file=console
-                )
-                raise SystemExit(1) from None
+    with (
+        open(log_path, "w", buffering=1) as log,
+        contextlib.redirect_stdout(log),
+        contextlib.redirect_stderr(log),
+    ):
+        try:
+            yield
+        except InputError as error:
+            print(f"ERROR: {error}", file=log)
+            print(f"ERROR: {error}", file=console)
+            raise SystemExit(1) from None
+        except Exception as error:
+            traceback.print_exc(file=log)
+            print(f"ERROR: {type(error).__name__}: {error} (details in {log_path})", file=console)
+            raise SystemExit(1) from None
