@@ -468,12 +468,16 @@ def learning_curve(
     n_test: int,
     hyperparameters: Hyperparameters,
     seeds: Sequence[int],
+    progress: bool = True,
 ) -> pd.DataFrame:
     """Test RMSE (eV) for each training size and seed: columns n_train, seed, rmse_eV.
 
     For each seed the database is shuffled once; the test set is its last ``n_test`` bonds
     and the training sets are nested prefixes, so sizes differ only in training data.
+    ``progress``: a progress bar of the fits on stderr (the rule log in a workflow job).
     """
+    from tqdm import tqdm
+
     check_bond_set(bonds, "learning curve")
     if not sizes or not seeds:
         raise InputError(
@@ -483,6 +487,13 @@ def learning_curve(
         )
     _require(bonds, max(sizes) + n_test, f"largest size {max(sizes)} + {n_test} test")
     rows = []
+    bar = tqdm(
+        total=len(seeds) * len(sizes),
+        desc=f"{bonds.bond_type or 'bonds'} learning curve",
+        unit="fit",
+        mininterval=2.0,
+        disable=not progress,
+    )
     for seed in seeds:
         order = np.random.default_rng(seed).permutation(len(bonds))
         test = bonds.take(order[len(bonds) - n_test :])
@@ -493,6 +504,9 @@ def learning_curve(
             rows.append(
                 {"n_train": size, "seed": seed, "rmse_eV": float(np.sqrt(np.mean(error**2)))}
             )
+            bar.set_postfix_str(f"seed {seed}, {size} bonds", refresh=False)
+            bar.update(1)
+    bar.close()
     return pd.DataFrame(rows)
 
 
@@ -560,12 +574,14 @@ def select_hyperparameters(
     seed: int,
     kernel: str = "soap_distance",
     n_jobs: int = 1,
+    progress: bool = True,
 ) -> Selection:
     """k-fold cross-validated grid search (scikit-learn ``GridSearchCV``) on ``n_train`` bonds.
 
     ``grid`` maps ``zeta``/``sigma``/``gamma`` to candidate values; the score is the RMSE in
     eV (lower is better), folds shuffled with ``seed``. ``n_jobs`` defaults to 1 because the
-    BLAS inside each fit already uses the cores.
+    BLAS inside each fit already uses the cores. ``progress``: scikit-learn prints one line
+    per fit (fold k/n, candidate, score, time) to stdout (the rule log in a workflow job).
     """
     check_bond_set(bonds, "hyperparameter selection")
     unknown = set(grid) - {"zeta", "sigma", "gamma"}
@@ -588,6 +604,7 @@ def select_hyperparameters(
         cv=KFold(n_splits=folds, shuffle=True, random_state=seed),
         n_jobs=n_jobs,
         error_score="raise",
+        verbose=3 if progress else 0,
     )
     search.fit(subset.features(), subset.target)
     cv = search.cv_results_

@@ -1,0 +1,23 @@
+"""Rule report_databases: bonds per type in each PBSSDB and mixed database.
+
+input: ``summaries`` and ``pbssdb_metadata`` (one per composition, params order),
+``mixed_metadata`` (one per mixed database). output: ``html``, ``png``. params:
+``compositions``, ``mixed`` (names), ``bond_types``.
+"""
+
+from glassbonds.rule_log import rule_log
+from glassbonds.run_report import write_database_report
+
+with rule_log(snakemake.log[0]):  # noqa: F821
+    smk = snakemake  # noqa: F821
+    pbssdbs = {
+        nc: (summary, metadata)
+        for nc, summary, metadata in zip(
+            smk.params.compositions, smk.input.summaries, smk.input.pbssdb_metadata, strict=True
+        )
+    }
+    mixed = dict(zip(smk.params.mixed, smk.input.mixed_metadata, strict=True))
+    table = write_database_report(
+        pbssdbs, mixed, list(smk.params.bond_types), smk.output.html, smk.output.png
+    )
+    print(table.to_string(index=False))

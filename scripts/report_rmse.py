@@ -1,0 +1,26 @@
+"""Rule report_rmse: test RMSE per bond type next to the published values.
+
+input: ``info`` (the fits' .info files, params order). output: ``html``, ``png``.
+params: ``fits`` (dicts: bond_type, database, n_train, n_test, zeta, sigma, gamma).
+"""
+
+from glassbonds.rule_log import rule_log
+from glassbonds.run_report import FitRecord, write_rmse_report
+
+with rule_log(snakemake.log[0]):  # noqa: F821
+    smk = snakemake  # noqa: F821
+    fits = [
+        FitRecord(
+            bond_type=str(fit["bond_type"]),
+            info=path,
+            database=str(fit["database"]),
+            n_train=int(fit["n_train"]),
+            n_test=int(fit["n_test"]),
+            zeta=float(fit["zeta"]),
+            sigma=float(fit["sigma"]),
+            gamma=float(fit["gamma"]),
+        )
+        for fit, path in zip(smk.params.fits, smk.input.info, strict=True)
+    ]
+    table = write_rmse_report(fits, smk.output.html, smk.output.png)
+    print(table.to_string(index=False))

@@ -1,0 +1,20 @@
+"""Rule report_status: status table and plot of every sub-run (glassbonds.run_report).
+
+input: ``status`` (subrun.status files, same order as params.subruns). output: ``html``,
+``png``. params: ``subruns`` ([nc, nat, run, sub] per file), ``compositions``.
+"""
+
+from glassbonds.rule_log import rule_log
+from glassbonds.run_report import SubRunRecord, write_status_report
+from glassbonds.subrun_status import read_status_file
+
+with rule_log(snakemake.log[0]):  # noqa: F821
+    smk = snakemake  # noqa: F821
+    records = [
+        SubRunRecord(str(nc), int(nat), int(run), int(sub), read_status_file(path))
+        for (nc, nat, run, sub), path in zip(smk.params.subruns, smk.input.status, strict=True)
+    ]
+    counts = write_status_report(
+        records, list(smk.params.compositions), smk.output.html, smk.output.png
+    )
+    print(counts.to_string(index=False))
