@@ -58,7 +58,7 @@ for _spec in config.get("mixed_databases", []):
         name:
             f"mixed_database_{_spec['name']}"
         input:
-            mixed_inputs(_spec),
+            **mixed_inputs(_spec),
         output:
             mixed_outputs(_spec["name"]),
         log:
