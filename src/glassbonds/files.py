@@ -23,6 +23,10 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    # A job killed with SIGKILL cannot clean up: its rerun (the only writer of this target)
+    # removes what it left.
+    for stale in target.parent.glob(f".{target.name}.*.partial*"):
+        stale.unlink(missing_ok=True)
     handle, tmp_name = tempfile.mkstemp(
         prefix=f".{target.name}.", suffix=f".partial{target.suffix}", dir=target.parent
     )
