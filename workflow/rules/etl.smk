@@ -1,21 +1,24 @@
 # ETL model: sub-run status, SOAP descriptors, per-composition PBSSDB, mixed databases.
 
 
-rule subrun_status:
-    input:
-        unpack(status_inputs),
-    output:
-        status=subrun_file("status"),
-    log:
-        f"{LOGS}/subrun_status/{{nc}}/{{nat}}/{{run}}/{{sub}}.log",
-    conda:
-        "../../envs/python.yaml"
-    params:
-        scf_out=subrun_file("scf_out"),
-        lobster_log=subrun_file("lobster_log"),
-        icohplist=subrun_file("icohplist"),
-    script:
-        "../../scripts/subrun_status.py"
+# With sub-runs made here, rule lobster writes the status; adopted sub-runs need this rule.
+if config["subrun_source"] == "existing":
+
+    rule subrun_status:
+        input:
+            unpack(status_inputs),
+        output:
+            status=subrun_file("status"),
+        log:
+            f"{LOGS}/subrun_status/{{nc}}/{{nat}}/{{run}}/{{sub}}.log",
+        conda:
+            "../../envs/python.yaml"
+        params:
+            scf_out=subrun_file("scf_out"),
+            lobster_log=subrun_file("lobster_log"),
+            icohplist=subrun_file("icohplist"),
+        script:
+            "../../scripts/subrun_status.py"
 
 
 rule soap:
