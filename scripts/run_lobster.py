@@ -1,5 +1,4 @@
-"""Rule lobster: LOBSTER (or, locally, its test double) in the sub-run directory, then the
-sub-run's status from its scf, LOBSTER log and ICOHPLIST."""
+"""Rule lobster: LOBSTER (or, locally, its test double) in the sub-run directory."""
 
 import shutil
 from pathlib import Path
@@ -7,7 +6,6 @@ from pathlib import Path
 from glassbonds.lobster_io import run_lobster
 from glassbonds.qe_io import read_scf_outcome
 from glassbonds.rule_log import rule_log
-from glassbonds.subrun_status import determine_status, write_status_file
 
 with rule_log(snakemake.log[0]):  # noqa: F821
     sm = snakemake  # noqa: F821
@@ -25,6 +23,3 @@ with rule_log(snakemake.log[0]):  # noqa: F821
     if not sm.params.keep_scratch:
         shutil.rmtree(sm.params.scratch, ignore_errors=True)
         print(f"removed QE scratch {sm.params.scratch}")
-    status = determine_status(sm.input.scf_out, sm.output.lobster_log, sm.output.icohplist)
-    write_status_file(sm.output.status, status)
-    print(f"status {int(status.code)} {status.code.name} ({status.reason})")

@@ -85,12 +85,6 @@ def lammps_command(wildcards, resources):
     return config["lammps"]["command"].format(tasks=resources.tasks)
 
 
-def qe_command(wildcards, resources):
-    return config["qe"]["command"].format(
-        tasks=resources.tasks, pools=config["qe"]["pools"]
-    )
-
-
 def pseudo_dir(absolute=True):
     """Where pw.x finds the UPFs: the configured directory, or <root>/pseudo (ld1.x rule).
 
@@ -106,11 +100,9 @@ def pseudopotential_files(wildcards):
     return [f"{pseudo_dir(absolute=False)}/{upfs[element]}" for element in elements]
 
 
-def scratch_dir(wildcards):
-    """QE outdir of one sub-run (wavefunctions), under qe.scratch_dir."""
-    w = wildcards
-    scratch = os.path.abspath(config["qe"]["scratch_dir"])
-    return f"{scratch}/{w.nc}/{w.nat}/{w.run}/{SNAPSHOT}/{w.sub}"
+# QE outdir of one sub-run (wavefunctions), under qe.scratch_dir. A pattern, not a function:
+# Snakemake evaluates functions once per job, which shows in dry-runs of 10,000+ jobs.
+SCRATCH_DIR = f"{os.path.abspath(config['qe']['scratch_dir'])}/{{nc}}/{{nat}}/{{run}}/{SNAPSHOT}/{{sub}}"
 
 
 # ---------------------------------------------------------------- ETL

@@ -28,8 +28,7 @@ rule qe_scf:
         tasks=config["qe"]["tasks"],
         mpi="srun",
     params:
-        command=qe_command,
-        scratch=scratch_dir,
+        scratch=SCRATCH_DIR,
     script:
         "../../scripts/run_pw.py"
 
@@ -50,7 +49,7 @@ rule lobster:
     params:
         command=config["lobster"]["command"],
         run_on_unconverged_scf=config["lobster"]["run_on_unconverged_scf"],
-        scratch=scratch_dir,
+        scratch=SCRATCH_DIR,
         keep_scratch=config["qe"]["keep_scratch"],
     script:
         "../../scripts/run_lobster.py"

@@ -1,40 +1,28 @@
-# ETL model: sub-run status, SOAP descriptors, per-composition PBSSDB, mixed databases.
+# ETL model: sub-run status and SOAP descriptors, per-composition PBSSDB, mixed databases.
 
 
-# With sub-runs made here, rule lobster writes the status; adopted sub-runs need this rule.
-if config["subrun_source"] == "existing":
-
-    rule subrun_status:
-        input:
-            unpack(status_inputs),
-        output:
-            status=subrun_file("status"),
-        log:
-            f"{LOGS}/subrun_status/{{nc}}/{{nat}}/{{run}}/{{sub}}.log",
-        conda:
-            "../../envs/python.yaml"
-        params:
-            scf_out=subrun_file("scf_out"),
-            lobster_log=subrun_file("lobster_log"),
-            icohplist=subrun_file("icohplist"),
-        script:
-            "../../scripts/subrun_status.py"
-
-
-rule soap:
+rule describe_subrun:
+    # SOAP vectors and status together: what the databases read from a sub-run. One job
+    # instead of two per sub-run keeps dry-runs of 4,500 sub-runs fast; recomputing the
+    # SOAP (seconds) after a LOBSTER rerun (hours) costs nothing.
     input:
+        unpack(status_inputs),
         xyz=subrun_file("xyz"),
     output:
         soap=SOAP_FILE,
+        status=subrun_file("status"),
     log:
-        f"{LOGS}/soap/{{nc}}/{{nat}}/{{run}}/{{sub}}.log",
+        f"{LOGS}/describe_subrun/{{nc}}/{{nat}}/{{run}}/{{sub}}.log",
     conda:
         "../../envs/python.yaml"
     params:
         species=SPECIES,
         soap=config["soap"],
+        scf_out=subrun_file("scf_out"),
+        lobster_log=subrun_file("lobster_log"),
+        icohplist=subrun_file("icohplist"),
     script:
-        "../../scripts/soap.py"
+        "../../scripts/describe_subrun.py"
 
 
 rule pbssdb:

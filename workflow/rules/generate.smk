@@ -57,7 +57,7 @@ rule subrun_inputs:
         qe=config["qe"],
         lobster=config["lobster"],
         pseudo_dir=pseudo_dir(),
-        scratch=scratch_dir,
+        scratch=SCRATCH_DIR,
         neighbour_cutoff=config["soap"]["r_cut"],
     script:
         "../../scripts/subrun_inputs.py"
