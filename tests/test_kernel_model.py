@@ -14,6 +14,7 @@ from glassbonds.kernel_model import (
     kernel_block,
     load_model,
     save_model,
+    series_term_count,
     split_features,
 )
 
@@ -227,3 +228,34 @@ def test_blocked_cholesky_reads_only_the_lower_triangle(n, block):
     work[np.triu_indices(n, 1)] = np.nan  # must never be read
     _cholesky_in_place(work, block)
     np.testing.assert_allclose(np.tril(work), np.linalg.cholesky(a), atol=1e-10)
+
+
+@pytest.mark.parametrize(("sigma", "zeta"), [(0.5, 1.0), (1.0, 1.0), (0.05, 1.0), (0.5, 2.0)])
+def test_predicted_mean_equals_the_kernel_times_weights(sigma, zeta):
+    """The zeta = 1 series shortcut (and the fallbacks) against K_* alpha written out."""
+    rng = np.random.default_rng(11)
+
+    def bonds(n, low, high):
+        p = rng.random((2, n, 40))
+        p /= np.linalg.norm(p, axis=2, keepdims=True)
+        return bond_feature_matrix(rng.uniform(low, high, n), p[0], p[1])
+
+    train, test = bonds(150, 2.2, 4.2), bonds(60, 1.9, 4.5)
+    model = SoapBondKernelRegressor(zeta=zeta, sigma=sigma, gamma=0.01)
+    model.fit(train, rng.uniform(0.1, 2.5, 150))
+    distance, soap_a, soap_b = split_features(test)
+    expected = (
+        kernel_block(
+            distance,
+            soap_a + soap_b,
+            model.train_distance_,
+            model.train_soap_sum_,
+            "soap_distance",
+            zeta,
+            sigma,
+        )
+        @ model.alpha_
+    )
+    np.testing.assert_allclose(model.predict(test), expected, rtol=1e-10, atol=1e-12)
+    # the shortcut is used where it applies and refused where it would need too many terms
+    assert (series_term_count(1.3, sigma) is None) == (sigma == 0.05)

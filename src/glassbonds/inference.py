@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -53,12 +52,17 @@ from typing import Any, TextIO
 import numpy as np
 from ase import Atoms
 from scipy.linalg import solve_triangular
-from scipy.stats import poisson
 
 from glassbonds.descriptors import SoapParameters, soap_vectors
 from glassbonds.errors import InputError
 from glassbonds.files import atomic_path
-from glassbonds.kernel_model import SoapBondKernelRegressor, bond_feature_matrix, load_model
+from glassbonds.kernel_model import (
+    SoapBondKernelRegressor,
+    bond_feature_matrix,
+    gaussian_series,
+    load_model,
+    series_term_count,
+)
 from glassbonds.lammps_io import TruncatedDumpError, iter_dump_frames, read_data_file
 from glassbonds.neighbours import Bonds, find_bonds, normalise_windows
 
@@ -67,9 +71,6 @@ ICOHPLIST_HEADER = (
     "  COHP#  atomMU  atomNU     distance     translation      ICOHP (at) eF   for spin  1"
 )
 INFO_HEADER = "[interaction] [count] [min. dist.] [max. dist.] [zeta] [sigma] [reg. par.]"
-# Truncation bound of the Gaussian series (absolute, per training term of unit weight).
-SERIES_TOLERANCE = 1e-20
-MAX_SERIES_TERMS = 200
 # Bonds per block in the std and fallback paths: bounds temporaries to ~100 MB.
 BOND_BLOCK = 4096
 
@@ -171,16 +172,6 @@ def _soap_length(model: SoapBondKernelRegressor) -> int:
 # ----------------------------------------------------------------------------- prediction
 
 
-def _series_terms(u: np.ndarray, sigma: float, terms: int) -> np.ndarray:
-    """``a_k(u)`` for k < terms, shape (len(u), terms); each row has unit L2 norm (to 1e-20)."""
-    values = np.empty((u.shape[0], terms))
-    values[:, 0] = np.exp(-0.5 * (u / sigma) ** 2)
-    ratio = u / sigma
-    for k in range(1, terms):
-        values[:, k] = values[:, k - 1] * ratio / math.sqrt(k)
-    return values
-
-
 @dataclass
 class BondTypePredictor:
     """Fast, exact predictions of one bond type's model (see the module docstring).
@@ -203,16 +194,11 @@ class BondTypePredictor:
         low = min(float(model.train_distance_.min()), self.window[0])
         high = max(float(model.train_distance_.max()), self.window[1])
         self.center, self.half_range = 0.5 * (low + high), 0.5 * (high - low)
-        rate = (self.half_range / float(model.sigma)) ** 2
-        # Smallest K with P(N >= K) = sf(K - 1) below the tolerance (rate 0: one term).
-        counts = np.arange(1, MAX_SERIES_TERMS + 1)
-        small = np.nonzero(poisson.sf(counts - 1, rate) <= SERIES_TOLERANCE)[0]
-        if rate > 0 and len(small) == 0:
+        terms = series_term_count(self.half_range, float(model.sigma))
+        if terms is None:
             return  # sigma tiny against the distance range: use the model's predict
-        terms = int(counts[small[0]]) if rate > 0 else 1
         self.terms = terms
-        train = _series_terms(model.train_distance_ - self.center, float(model.sigma), terms)
-        self.weights = (train * model.alpha_[:, None]).T @ model.train_soap_sum_
+        self.weights = model.series_weights(self.center, terms)
 
     @property
     def uses_series(self) -> bool:
@@ -222,7 +208,7 @@ class BondTypePredictor:
         self, projection: np.ndarray, atom_a: np.ndarray, atom_b: np.ndarray, distance: np.ndarray
     ) -> np.ndarray:
         """Mean -ICOHP (eV) from ``projection = P_atoms @ weights.T`` (n_atoms, terms)."""
-        test = _series_terms(distance - self.center, float(self.fitted.model.sigma), self.terms)
+        test = gaussian_series(distance - self.center, float(self.fitted.model.sigma), self.terms)
         summed = projection[atom_a] + projection[atom_b]
         return 0.25 * np.einsum("ij,ij->i", test, summed)
 
