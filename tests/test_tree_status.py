@@ -1,0 +1,63 @@
+"""The morning status view: sub-runs per stage, read from files only."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from glassbonds.cli import main
+from glassbonds.tree import SubRun
+from glassbonds.tree_status import tree_status
+
+SCF_DONE = "     convergence has been achieved in  14 iterations\n JOB DONE.\n"
+SCF_FAILED = "     convergence NOT achieved after 100 iterations: stopping\n JOB DONE.\n"
+
+
+def make_subrun(root: Path, run: int, sub: int, stage: str) -> None:
+    subrun = SubRun("Zr50Cu50", 8, run, sub)
+    subrun.directory(root).mkdir(parents=True)
+    subrun.file(root, "scf_in").write_text("&CONTROL\n/\n")
+    if stage == "inputs":
+        return
+    scf = {"running": "     iteration #  3\n", "failed": SCF_FAILED}.get(stage, SCF_DONE)
+    subrun.file(root, "scf_out").write_text(scf)
+    if stage in ("lobster", "database"):
+        subrun.file(root, "icohplist").write_text("  COHP#  atomMU\n      1   Zr1   Cu2 ...\n")
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    stages = ["inputs", "inputs", "running", "failed", "converged", "lobster", "database"]
+    for sub, stage in enumerate(stages):
+        make_subrun(tmp_path, 1, sub, stage)
+    make_subrun(tmp_path, 2, 0, "inputs")
+    database = tmp_path / "Zr50Cu50-PBSSDB"
+    database.mkdir()
+    (database / "metadata.json").write_text(json.dumps({"provenance": [{"run": 1, "subrun": 6}]}))
+    return tmp_path
+
+
+def test_every_subrun_is_counted_at_its_furthest_stage(tree):
+    table = tree_status(tree).table.set_index("run")
+    assert table.loc[1, "sub-runs"] == 7
+    expected = {
+        "no QE yet": 2,
+        "QE unfinished": 1,
+        "QE not converged": 1,
+        "converged": 1,
+        "LOBSTER done": 1,
+        "in database": 1,
+    }
+    assert {stage: int(table.loc[1, stage]) for stage in expected} == expected
+    assert table.loc[2, "no QE yet"] == 1 and table.loc[2, "sub-runs"] == 1
+
+
+def test_the_command_prints_one_line_per_run_or_per_composition(tree, capsys):
+    assert main(["status", str(tree)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 3 and lines[1].split()[:3] == ["Zr50Cu50", "8", "1"]
+    assert main(["status", str(tree), "--totals"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2 and lines[1].split()[:2] == ["Zr50Cu50", "8"]
