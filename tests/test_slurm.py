@@ -104,8 +104,9 @@ def tiny_target(tmp_path: Path) -> Target:
 
 
 def fixture_target(tmp_path: Path) -> Target:
-    """A cheap slice of the real fixture: the LAMMPS run of one composition (2 MPI ranks
-    through ``srun``), the inputs and SOAP descriptors of two of its sub-runs."""
+    """A cheap slice of the real fixture: the LAMMPS run of one composition and the pw.x scf
+    of two of its sub-runs (2 MPI ranks each, through ``srun``), the LOBSTER test double,
+    and the status and SOAP descriptors of those sub-runs."""
     snakefile = REPO / "Snakefile"
     configfile = REPO / "config" / "fixture.yaml"
     if not (snakefile.is_file() and configfile.is_file()):
@@ -128,12 +129,15 @@ def fixture_target(tmp_path: Path) -> Target:
         str(configfile),
         "--config",
         f"root={root}",
-        # On a cluster the launcher is srun; the profile gives lammps_run tasks=2.
+        # On a cluster the launcher is srun; the profile gives both MPI rules tasks=2.
         "lammps={command: 'srun -n {tasks} lmp'}",
+        "qe={command: 'srun -n {tasks} pw.x -npool {pools}'}",
         "--",
         *targets,
     ]
-    return Target(work, args, {"lammps_run": 2}, "fixture slice (LAMMPS, sub-run inputs, SOAP)")
+    return Target(
+        work, args, {"lammps_run": 2, "qe_scf": 2}, "fixture slice (LAMMPS, pw.x, status, SOAP)"
+    )
 
 
 TARGETS = {"tiny": tiny_target, "fixture": fixture_target}
@@ -222,6 +226,11 @@ def test_workflow_runs_through_slurm(
             "LAMMPS did not run as one 2-rank MPI job under srun"
         )
         assert len(list(root.glob("Zr50Cu50-SOAPS/**/SOAPS.npz"))) == 2
+        for sub in (0, 1):
+            scf_out = root / f"Zr50Cu50/c/md/lammps/8/1/2000/{sub}/Zr50Cu50.scf.out"
+            assert re.search(r"running on\s+2 processors", scf_out.read_text()), (
+                "pw.x did not run as one 2-rank MPI job under srun"
+            )
     if which == "tiny":
         out = target.workdir / "out"
         assert (out / "mpi.txt").read_text().split().count(cluster.hostname) == 2

@@ -11,9 +11,10 @@ own header so that every reader of the real format reads it.
 
 Synthetic model (eV, angstrom), for a bond a-b at distance d::
 
-    -ICOHP = eps_ab * exp(-(d - r_ab) / lam) * (12 / cn_ab) ** 0.5
+    -ICOHP = eps_ab * 2 / (1 + exp((d - r_ab) / lam)) * (12 / cn_ab) ** 0.5
 
-with r_ab = r_a + r_b (metallic radii), eps_ab = sqrt(eps_a * eps_b), lam = 0.35 angstrom,
+with r_ab = r_a + r_b (metallic radii), eps_ab = sqrt(eps_a * eps_b), lam = 0.35 angstrom
+(exponential decay beyond contact, saturating at 2 eps_ab for compressed bonds),
 and cn_ab the mean of the two atoms' smooth coordination numbers
 cn_i = sum_j 1 / (1 + exp((r_ij - 1.2 r_ij0) / 0.1)) over neighbours within 4.5 angstrom.
 Shorter bonds and less crowded atoms bond more strongly, as in the study's data.
@@ -63,7 +64,8 @@ def synthetic_icohp(atoms: Atoms, bond_min: float, bond_max: float) -> pd.DataFr
     a, b, shift, distance = a[keep], b[keep], shift[keep], distance[keep]
     strength = (
         np.sqrt(energy[a] * energy[b])
-        * np.exp(-(distance - (radius[a] + radius[b])) / DECAY_LENGTH)
+        * 2.0
+        / (1.0 + np.exp((distance - (radius[a] + radius[b])) / DECAY_LENGTH))
         * np.sqrt(12.0 / (0.5 * (coordination[a] + coordination[b])))
     )
     table = pd.DataFrame(
