@@ -81,7 +81,8 @@ def test_fractional_coordinates_are_preserved(reference, transformation):
     np.testing.assert_allclose(deformed.get_scaled_positions(wrap=False), expected, atol=1e-12)
     # the cartesian positions really moved with the cell
     np.testing.assert_allclose(
-        deformed.positions, expected @ np.asarray(EXPECTED_CELLS[transformation.subrun]),
+        deformed.positions,
+        expected @ np.asarray(EXPECTED_CELLS[transformation.subrun]),
         atol=1e-12,
     )
 
@@ -114,10 +115,12 @@ def test_config_of_the_study_gives_the_study_transformations():
 
 
 def test_config_subset_keeps_its_subrun_numbers(reference):
-    built = transformations_from_config([
-        {"subrun": 0, "kind": "reference"},
-        {"subrun": 14, "kind": "isotropic", "strain": -0.10},
-    ])
+    built = transformations_from_config(
+        [
+            {"subrun": 0, "kind": "reference"},
+            {"subrun": 14, "kind": "isotropic", "strain": -0.10},
+        ]
+    )
     assert sorted(built) == [0, 14]
     np.testing.assert_allclose(np.asarray(deform(reference, built[14]).cell), EXPECTED_CELLS[14])
 
@@ -132,8 +135,14 @@ def test_config_subset_keeps_its_subrun_numbers(reference):
         [{"subrun": 1, "kind": "axial", "axes": "x", "strain": 0.02}],  # misspelt key
         [{"subrun": 3, "kind": "reference"}, {"subrun": 3, "kind": "isotropic", "strain": 0.01}],
     ],
-    ids=["unknown-kind", "shear-element-6", "shear-element-negative", "unknown-axis",
-         "unknown-key", "duplicate-subrun"],
+    ids=[
+        "unknown-kind",
+        "shear-element-6",
+        "shear-element-negative",
+        "unknown-axis",
+        "unknown-key",
+        "duplicate-subrun",
+    ],
 )
 def test_bad_config_entries_raise_input_error(entries):
     with pytest.raises(InputError):

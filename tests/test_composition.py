@@ -66,8 +66,10 @@ def test_percents_not_summing_to_100_raise_input_error_naming_the_composition(na
     assert name in str(caught.value)
 
 
-@pytest.mark.parametrize(("name", "natoms"), [("Zr49Cu49Al2", 50), ("Zr49Cu49Al2", 32),
-                                              ("Ni80P20", 7), ("Cu64.5Zr35.5", 100)])
+@pytest.mark.parametrize(
+    ("name", "natoms"),
+    [("Zr49Cu49Al2", 50), ("Zr49Cu49Al2", 32), ("Ni80P20", 7), ("Cu64.5Zr35.5", 100)],
+)
 def test_counts_not_integral_for_the_cell_size_raise_input_error_naming_the_composition(
     name, natoms
 ):
@@ -84,8 +86,14 @@ def test_bond_types_list_each_pair_once_in_species_order():
 
 @pytest.mark.parametrize(
     ("a", "b", "expected"),
-    [("Zr", "Cu", "Zr-Cu"), ("Cu", "Zr", "Zr-Cu"), ("Al", "Cu", "Cu-Al"), ("Al", "Zr", "Zr-Al"),
-     ("Al", "Al", "Al-Al"), ("Cu", "Cu", "Cu-Cu")],
+    [
+        ("Zr", "Cu", "Zr-Cu"),
+        ("Cu", "Zr", "Zr-Cu"),
+        ("Al", "Cu", "Cu-Al"),
+        ("Al", "Zr", "Zr-Al"),
+        ("Al", "Al", "Al-Al"),
+        ("Cu", "Cu", "Cu-Cu"),
+    ],
 )
 def test_bond_type_of_orders_the_pair_as_in_species(a, b, expected):
     assert bond_type_of(a, b, ["Zr", "Cu", "Al"]) == expected

@@ -12,8 +12,9 @@ from ase.io import read
 from glassbonds.descriptors import SoapParameters, load_soap, save_soap, soap_vectors
 from glassbonds.errors import InputError
 
-STUDY = SoapParameters(species=("Zr", "Cu", "Al"), r_cut=3.75, n_max=8, l_max=6, sigma=0.5,
-                       periodic=True)
+STUDY = SoapParameters(
+    species=("Zr", "Cu", "Al"), r_cut=3.75, n_max=8, l_max=6, sigma=0.5, periodic=True
+)
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +56,9 @@ def test_vectors_are_invariant_under_a_rigid_translation_and_wrap(real_atoms, re
 
 def test_vectors_follow_a_permutation_of_the_atoms(real_atoms, real_vectors):
     order = np.random.default_rng(3).permutation(len(real_atoms))
-    np.testing.assert_allclose(soap_vectors(real_atoms[order], STUDY), real_vectors[order],
-                               atol=1e-8)
+    np.testing.assert_allclose(
+        soap_vectors(real_atoms[order], STUDY), real_vectors[order], atol=1e-8
+    )
 
 
 def test_an_element_outside_species_raises_input_error(real_atoms):
@@ -81,10 +83,18 @@ def test_save_and_load_round_trip_with_parameters(tmp_path, real_atoms, real_vec
     record = load_soap(path)
     np.testing.assert_array_equal(record.vectors, real_vectors)
     assert record.symbols == symbols
-    assert record.parameters == {"species": ["Zr", "Cu", "Al"], "r_cut": 3.75, "n_max": 8,
-                                 "l_max": 6, "sigma": 0.5, "periodic": True}
-    assert SoapParameters(**{**record.parameters,
-                             "species": tuple(record.parameters["species"])}) == STUDY
+    assert record.parameters == {
+        "species": ["Zr", "Cu", "Al"],
+        "r_cut": 3.75,
+        "n_max": 8,
+        "l_max": 6,
+        "sigma": 0.5,
+        "periodic": True,
+    }
+    assert (
+        SoapParameters(**{**record.parameters, "species": tuple(record.parameters["species"])})
+        == STUDY
+    )
     assert [p.name for p in tmp_path.iterdir()] == ["SOAPS.npz"]
 
 

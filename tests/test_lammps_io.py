@@ -72,7 +72,8 @@ def _summary(text: str) -> dict:
         "timestep": float(first["timestep"][0]),
         "npt": [
             (float(w[5]), float(w[6]), float(w[7]), w[8], [float(v) for v in w[9:12]])
-            for w in commands if w[0] == "fix" and w[3] == "npt"
+            for w in commands
+            if w[0] == "fix" and w[3] == "npt"
         ],
         "runs": [int(w[1]) for w in commands if w[0] == "run"],
         "dump": [(w[3], int(w[4]), w[5]) for w in commands if w[0] == "dump"],
@@ -97,16 +98,29 @@ def written_study_input(study_data, tmp_path) -> tuple[str, Path]:
     lammps = {**STUDY_LAMMPS, "potential": str(study_data / "ZrCuAl-2011.lammps.eam")}
     run_dir = tmp_path / "run"
     inp = run_dir / "Zr49Cu49Al2.lmp.inp"
-    prepare_run("Zr49Cu49Al2", 21, 100, ["Zr", "Cu", "Al"], lammps, inp,
-                run_dir / "ZrCuAl-2011.lammps.eam")
+    prepare_run(
+        "Zr49Cu49Al2", 21, 100, ["Zr", "Cu", "Al"], lammps, inp, run_dir / "ZrCuAl-2011.lammps.eam"
+    )
     return inp.read_text(), run_dir
 
 
 def test_written_input_has_the_structure_of_the_study_input(study_data, written_study_input):
     real = _summary((study_data / RUN_DIR / "Zr49Cu49Al2.lmp.inp").read_text())
     ours = _summary(written_study_input[0])
-    for key in ["units", "boundary", "atom_style", "create_box", "pair_style", "pair_coeff",
-                "min_style", "minimize", "timestep", "npt", "runs", "dump"]:
+    for key in [
+        "units",
+        "boundary",
+        "atom_style",
+        "create_box",
+        "pair_style",
+        "pair_coeff",
+        "min_style",
+        "minimize",
+        "timestep",
+        "npt",
+        "runs",
+        "dump",
+    ]:
         assert ours[key] == real[key], key
     np.testing.assert_allclose(ours["region"], real["region"], atol=1e-9)
     # same types and counts; the seeds are ours
@@ -120,10 +134,11 @@ def test_written_input_key_values_are_the_study_protocol(written_study_input):
     assert summary["units"] == ["metal"]
     assert summary["create_atoms"] == [(1, "random", 49), (2, "random", 49), (3, "random", 2)]
     assert summary["pair_coeff"] == ["*", "*", "ZrCuAl-2011.lammps.eam", "Zr", "Cu", "Al"]
-    assert [(t0, t1) for t0, t1, *_ in summary["npt"]] == [(2000, 2000), (2000, 300),
-                                                          (300, 300)]
-    assert all(damp == 0.2 and coupling == "iso" and baro == [0, 0, 2]
-               for _, _, damp, coupling, baro in summary["npt"])
+    assert [(t0, t1) for t0, t1, *_ in summary["npt"]] == [(2000, 2000), (2000, 300), (300, 300)]
+    assert all(
+        damp == 0.2 and coupling == "iso" and baro == [0, 0, 2]
+        for _, _, damp, coupling, baro in summary["npt"]
+    )
     assert summary["runs"] == [1000000, 100000000, 1000000]
     assert summary["dump"] == [("atom", 500, "zca-th300.dump")]
 
@@ -132,8 +147,10 @@ def test_prepare_run_copies_the_potential_beside_the_input(study_data, written_s
     _, run_dir = written_study_input
     copied = run_dir / "ZrCuAl-2011.lammps.eam"
     assert copied.read_bytes() == (study_data / "ZrCuAl-2011.lammps.eam").read_bytes()
-    assert sorted(p.name for p in run_dir.iterdir()) == ["Zr49Cu49Al2.lmp.inp",
-                                                          "ZrCuAl-2011.lammps.eam"]
+    assert sorted(p.name for p in run_dir.iterdir()) == [
+        "Zr49Cu49Al2.lmp.inp",
+        "ZrCuAl-2011.lammps.eam",
+    ]
 
 
 def test_written_seeds_are_the_run_seeds(written_study_input):
@@ -141,12 +158,21 @@ def test_written_seeds_are_the_run_seeds(written_study_input):
 
 
 def test_elements_absent_from_the_composition_get_no_create_atoms_line():
-    settings = MeltQuenchSettings(box_side=10.0, pair_style="eam/alloy", potential_file="p.eam",
-                                  timestep=0.002, melt_temperature=2000, melt_steps=10,
-                                  anneal_temperature=300, quench_steps=10, anneal_steps=10,
-                                  dump_every=5)
-    text = melt_quench_input("Zr50Cu50", {"Zr": 50, "Cu": 50}, ["Zr", "Cu", "Al"], settings,
-                             {"Zr": 11, "Cu": 22})
+    settings = MeltQuenchSettings(
+        box_side=10.0,
+        pair_style="eam/alloy",
+        potential_file="p.eam",
+        timestep=0.002,
+        melt_temperature=2000,
+        melt_steps=10,
+        anneal_temperature=300,
+        quench_steps=10,
+        anneal_steps=10,
+        dump_every=5,
+    )
+    text = melt_quench_input(
+        "Zr50Cu50", {"Zr": 50, "Cu": 50}, ["Zr", "Cu", "Al"], settings, {"Zr": 11, "Cu": 22}
+    )
     summary = _summary(text)
     assert summary["create_box"] == "3"
     assert summary["create_atoms"] == [(1, "random", 50), (2, "random", 50)]
@@ -209,8 +235,9 @@ def test_prepare_run_rejects_a_potential_lacking_an_element(tmp_path):
     lammps = {**STUDY_LAMMPS, "potential": str(CUZR_FS), "pair_style": "eam/fs"}
     inp = tmp_path / "run" / "Zr49Cu49Al2.lmp.inp"
     with pytest.raises(InputError) as caught:
-        prepare_run("Zr49Cu49Al2", 1, 100, ["Zr", "Cu", "Al"], lammps, inp,
-                    tmp_path / "run" / CUZR_FS.name)
+        prepare_run(
+            "Zr49Cu49Al2", 1, 100, ["Zr", "Cu", "Al"], lammps, inp, tmp_path / "run" / CUZR_FS.name
+        )
     assert "CuZr_mm.eam.fs" in str(caught.value)
     assert "Al" in str(caught.value)
     assert not inp.exists()
@@ -221,8 +248,15 @@ def test_prepare_run_rejects_a_missing_potential_file(tmp_path):
     lammps = {**STUDY_LAMMPS, "potential": str(tmp_path / "ZrCuAl-missing.eam")}
     inp = tmp_path / "run" / "Zr49Cu49Al2.lmp.inp"
     with pytest.raises(InputError, match=re.escape("ZrCuAl-missing.eam")):
-        prepare_run("Zr49Cu49Al2", 1, 100, ["Zr", "Cu", "Al"], lammps, inp,
-                    tmp_path / "run" / "ZrCuAl-missing.eam")
+        prepare_run(
+            "Zr49Cu49Al2",
+            1,
+            100,
+            ["Zr", "Cu", "Al"],
+            lammps,
+            inp,
+            tmp_path / "run" / "ZrCuAl-missing.eam",
+        )
     assert not inp.exists()
 
 
@@ -333,12 +367,17 @@ def test_dump_frame_cell_origin_and_positions(tmp_path, box, layout):
 def test_scaled_and_unscaled_dumps_give_the_same_positions(tmp_path, box):
     bounds, cell, origin = BOXES[box]
     cartesian = origin + FRACTIONAL @ cell
-    scaled = _write(tmp_path / "s.dump", _frame_text(0, bounds, ["id", "type", "xs", "ys", "zs"],
-                                                      IDS, TYPES, FRACTIONAL))
-    plain = _write(tmp_path / "u.dump", _frame_text(0, bounds, ["id", "type", "x", "y", "z"],
-                                                     IDS, TYPES, cartesian))
-    np.testing.assert_allclose(last_dump_frame(scaled).positions,
-                               last_dump_frame(plain).positions, atol=1e-8)
+    scaled = _write(
+        tmp_path / "s.dump",
+        _frame_text(0, bounds, ["id", "type", "xs", "ys", "zs"], IDS, TYPES, FRACTIONAL),
+    )
+    plain = _write(
+        tmp_path / "u.dump",
+        _frame_text(0, bounds, ["id", "type", "x", "y", "z"], IDS, TYPES, cartesian),
+    )
+    np.testing.assert_allclose(
+        last_dump_frame(scaled).positions, last_dump_frame(plain).positions, atol=1e-8
+    )
 
 
 @pytest.mark.parametrize("box", BOXES)
@@ -346,8 +385,12 @@ def test_atoms_out_of_id_order_are_sorted_by_id(tmp_path, box):
     bounds, cell, origin = BOXES[box]
     cartesian = origin + FRACTIONAL @ cell
     order = np.array([2, 0, 3, 1])
-    path = _write(tmp_path / "a.dump", _frame_text(0, bounds, ["type", "x", "y", "z", "id"],
-                                                    IDS[order], TYPES[order], cartesian[order]))
+    path = _write(
+        tmp_path / "a.dump",
+        _frame_text(
+            0, bounds, ["type", "x", "y", "z", "id"], IDS[order], TYPES[order], cartesian[order]
+        ),
+    )
     frame = last_dump_frame(path)
     np.testing.assert_array_equal(frame.ids, IDS)
     np.testing.assert_array_equal(frame.types, TYPES)
@@ -357,8 +400,10 @@ def test_atoms_out_of_id_order_are_sorted_by_id(tmp_path, box):
 @pytest.mark.parametrize("box", BOXES)
 def test_to_atoms_maps_types_to_elements_and_keeps_fractional_coordinates(tmp_path, box):
     bounds, cell, _ = BOXES[box]
-    path = _write(tmp_path / "a.dump", _frame_text(0, bounds, ["id", "type", "xs", "ys", "zs"],
-                                                    IDS, TYPES, FRACTIONAL))
+    path = _write(
+        tmp_path / "a.dump",
+        _frame_text(0, bounds, ["id", "type", "xs", "ys", "zs"], IDS, TYPES, FRACTIONAL),
+    )
     atoms = last_dump_frame(path).to_atoms({1: "Zr", 2: "Cu", 3: "Al"})
     assert atoms.get_chemical_symbols() == ["Zr", "Cu", "Cu", "Al"]
     np.testing.assert_allclose(np.asarray(atoms.cell), cell, atol=1e-12)
@@ -367,8 +412,10 @@ def test_to_atoms_maps_types_to_elements_and_keeps_fractional_coordinates(tmp_pa
 
 
 def test_to_atoms_with_an_unmapped_type_raises_input_error(tmp_path):
-    path = _write(tmp_path / "a.dump", _frame_text(0, ORTHO_BOUNDS, ["id", "type", "x", "y", "z"],
-                                                    IDS, TYPES, FRACTIONAL))
+    path = _write(
+        tmp_path / "a.dump",
+        _frame_text(0, ORTHO_BOUNDS, ["id", "type", "x", "y", "z"], IDS, TYPES, FRACTIONAL),
+    )
     with pytest.raises(InputError, match="3"):
         last_dump_frame(path).to_atoms({1: "Zr", 2: "Cu"})
 
@@ -397,8 +444,9 @@ def test_last_dump_frame_is_the_last_frame(tmp_path):
     path = _write(tmp_path / "a.dump", *_three_frames())
     frame = last_dump_frame(path)
     assert frame.step == 1000
-    np.testing.assert_allclose(frame.positions,
-                               ORTHO_ORIGIN + ((FRACTIONAL + 0.02) % 1.0) @ ORTHO_CELL, atol=1e-8)
+    np.testing.assert_allclose(
+        frame.positions, ORTHO_ORIGIN + ((FRACTIONAL + 0.02) % 1.0) @ ORTHO_CELL, atol=1e-8
+    )
 
 
 @pytest.mark.parametrize("content", ["", "\n\n"], ids=["empty", "blank-lines"])
@@ -460,7 +508,7 @@ def _atoms_section(path: Path) -> np.ndarray:
     lines = path.read_text().splitlines()
     start = next(k for k, line in enumerate(lines) if line.strip().startswith("Atoms"))
     rows = []
-    for line in lines[start + 1:]:
+    for line in lines[start + 1 :]:
         fields = line.split("#")[0].split()
         if not fields:
             if rows:
@@ -481,9 +529,7 @@ def test_read_data_file_of_the_real_10000_atom_cell(study_data):
     atoms = read_data_file(path, type_map)
 
     assert len(atoms) == len(table) == 10000
-    assert Counter(atoms.get_chemical_symbols()) == {
-        type_map[t]: n for t, n in type_counts.items()
-    }
+    assert Counter(atoms.get_chemical_symbols()) == {type_map[t]: n for t, n in type_counts.items()}
     order = np.argsort(table[:, 0])
     assert atoms.get_chemical_symbols() == [type_map[int(t)] for t in table[order, 1]]
     np.testing.assert_allclose(atoms.positions, table[order, 2:5], atol=1e-6)
@@ -506,30 +552,45 @@ def test_lmp_runs_the_written_input_and_the_last_dump_frame_is_read(tmp_path):
         pytest.skip("LAMMPS (lmp) or /usr/share/lammps/potentials/CuZr_mm.eam.fs not installed")
     shutil.copyfile(CUZR_FS, tmp_path / CUZR_FS.name)
     settings = MeltQuenchSettings(
-        box_side=5.3, pair_style="eam/fs", potential_file=CUZR_FS.name, timestep=0.002,
-        melt_temperature=2000, melt_steps=150, anneal_temperature=300, quench_steps=150,
-        anneal_steps=40, dump_every=1, thermo_every=50,
+        box_side=5.3,
+        pair_style="eam/fs",
+        potential_file=CUZR_FS.name,
+        timestep=0.002,
+        melt_temperature=2000,
+        melt_steps=150,
+        anneal_temperature=300,
+        quench_steps=150,
+        anneal_steps=40,
+        dump_every=1,
+        thermo_every=50,
     )
     species = ["Cu", "Zr"]
     counts = {"Cu": 4, "Zr": 4}
-    text = melt_quench_input("Cu50Zr50", counts, species, settings,
-                             run_seeds("Cu50Zr50", 1, species))
+    text = melt_quench_input(
+        "Cu50Zr50", counts, species, settings, run_seeds("Cu50Zr50", 1, species)
+    )
     text += "\nwrite_data final.data\n"
     (tmp_path / "in.lmp").write_text(text)
     completed = subprocess.run(
-        [lmp, "-in", "in.lmp", "-log", "log.lammps", "-screen", "none"], cwd=tmp_path,
-        env=dict(os.environ, OMP_NUM_THREADS="1"), capture_output=True, text=True, timeout=120,
+        [lmp, "-in", "in.lmp", "-log", "log.lammps", "-screen", "none"],
+        cwd=tmp_path,
+        env=dict(os.environ, OMP_NUM_THREADS="1"),
+        capture_output=True,
+        text=True,
+        timeout=120,
         check=False,
     )
     log = (tmp_path / "log.lammps").read_text() if (tmp_path / "log.lammps").exists() else ""
     assert completed.returncode == 0, log[-2000:] + completed.stderr
 
     # write_data records the final timestep: "LAMMPS data file via write_data, ..., timestep = N"
-    final_step = int(re.search(r"timestep\s*=\s*(\d+)",
-                               (tmp_path / "final.data").read_text()).group(1))
+    final_step = int(
+        re.search(r"timestep\s*=\s*(\d+)", (tmp_path / "final.data").read_text()).group(1)
+    )
     frames = list(iter_dump_frames(tmp_path / "zca-th300.dump"))
     assert [f.step for f in frames] == list(
-        range(final_step - settings.anneal_steps, final_step + 1, settings.dump_every))
+        range(final_step - settings.anneal_steps, final_step + 1, settings.dump_every)
+    )
     last = last_dump_frame(tmp_path / "zca-th300.dump")
     assert last.step == final_step
     np.testing.assert_array_equal(last.ids, np.arange(1, 9))
@@ -539,19 +600,25 @@ def test_lmp_runs_the_written_input_and_the_last_dump_frame_is_read(tmp_path):
     final = read_data_file(tmp_path / "final.data", {1: "Cu", 2: "Zr"})
     assert atoms.get_chemical_symbols() == final.get_chemical_symbols()
     np.testing.assert_allclose(np.asarray(atoms.cell), np.asarray(final.cell), atol=1e-4)
-    np.testing.assert_allclose(atoms.get_all_distances(mic=True),
-                               final.get_all_distances(mic=True), atol=1e-3)
+    np.testing.assert_allclose(
+        atoms.get_all_distances(mic=True), final.get_all_distances(mic=True), atol=1e-3
+    )
 
 
 @pytest.mark.parametrize(
     ("flags", "expected"),
-    [("pp pp pp", (True, True, True)), ("pp pp fm", (True, True, False)),
-     ("ff pp ss", (False, True, False))],
+    [
+        ("pp pp pp", (True, True, True)),
+        ("pp pp fm", (True, True, False)),
+        ("ff pp ss", (False, True, False)),
+    ],
 )
 def test_dump_boundary_flags_give_the_periodicity(tmp_path, flags, expected):
     bounds = ORTHO_BOUNDS.replace("pp pp pp", flags)
-    path = _write(tmp_path / "a.dump", _frame_text(0, bounds, ["id", "type", "x", "y", "z"],
-                                                    IDS, TYPES, FRACTIONAL))
+    path = _write(
+        tmp_path / "a.dump",
+        _frame_text(0, bounds, ["id", "type", "x", "y", "z"], IDS, TYPES, FRACTIONAL),
+    )
     frame = last_dump_frame(path)
     assert frame.pbc == expected
     assert tuple(frame.to_atoms({1: "Zr", 2: "Cu", 3: "Al"}).pbc) == expected

@@ -28,8 +28,11 @@ from glassbonds.lobster_io import (
 
 # The study's lobsterin settings (DESIGN.md section 4).
 STUDY_SETTINGS = LobsterSettings(
-    basis_functions={"Zr": ["4s", "5s", "4p", "4d"], "Cu": ["3s", "4s", "3p", "3d"],
-                     "Al": ["3s", "3p"]},
+    basis_functions={
+        "Zr": ["4s", "5s", "4p", "4d"],
+        "Cu": ["3s", "4s", "3p", "3d"],
+        "Al": ["3s", "3p"],
+    },
     cohp_start_energy=-100.0,
     cohp_end_energy=40.0,
     basis_set="Bunge",
@@ -37,11 +40,14 @@ STUDY_SETTINGS = LobsterSettings(
     bond_max=4.20,
 )
 
-HEADER_3 = ("  COHP#  atomMU  atomNU     distance     translation      ICOHP (at) eF"
-            "   for spin  {}\n")
+HEADER_3 = (
+    "  COHP#  atomMU  atomNU     distance     translation      ICOHP (at) eF   for spin  {}\n"
+)
 HEADER_5 = " COHP#  atomMU  atomNU     distance     translation  ICOHP (at) eF for spin  1\n"
-HEADER_5_SPIN = (" COHP#  atomMU  atomNU     distance     translation  ICOHP (at) eF for spin  1"
-                 "  ICOHP (at) eF for spin  2\n")
+HEADER_5_SPIN = (
+    " COHP#  atomMU  atomNU     distance     translation  ICOHP (at) eF for spin  1"
+    "  ICOHP (at) eF for spin  2\n"
+)
 
 
 def _label_index(label: str) -> tuple[str, int]:
@@ -84,7 +90,11 @@ def test_real_icohplist_every_row_matches_the_file(subrun_dir):
         symbol_a, atom_a = _label_index(fields[1])
         symbol_b, atom_b = _label_index(fields[2])
         assert (row.symbol_a, row.atom_a, row.symbol_b, row.atom_b) == (
-            symbol_a, atom_a, symbol_b, atom_b)
+            symbol_a,
+            atom_a,
+            symbol_b,
+            atom_b,
+        )
         assert (row.tx, row.ty, row.tz) == tuple(int(v) for v in fields[4:7])
         assert row.distance == float(fields[3])
         assert row.icohp == float(fields[7])
@@ -190,10 +200,16 @@ def test_one_letter_symbols_are_parsed(tmp_path):
         + "      3      N3      V4      2.10000       0   0   0           -1.50000 \n"
     )
     table = read_icohplist(_write(tmp_path, text))
-    assert list(zip(table["symbol_a"], table["atom_a"], strict=True)) == [("B", 0), ("P", 11),
-                                                                          ("N", 2)]
-    assert list(zip(table["symbol_b"], table["atom_b"], strict=True)) == [("P", 11), ("Fe", 19),
-                                                                          ("V", 3)]
+    assert list(zip(table["symbol_a"], table["atom_a"], strict=True)) == [
+        ("B", 0),
+        ("P", 11),
+        ("N", 2),
+    ]
+    assert list(zip(table["symbol_b"], table["atom_b"], strict=True)) == [
+        ("P", 11),
+        ("Fe", 19),
+        ("V", 3),
+    ]
 
 
 def test_an_empty_icohplist_gives_an_empty_table(tmp_path):
@@ -272,8 +288,10 @@ def test_read_lobster_log_cut_before_the_interactions(subrun_dir, tmp_path):
 
 
 def test_read_lobster_log_of_a_missing_or_empty_file(tmp_path):
-    for log in (read_lobster_log(tmp_path / "none.lb.out"),
-                read_lobster_log(_write(tmp_path, "", "empty.lb.out"))):
+    for log in (
+        read_lobster_log(tmp_path / "none.lb.out"),
+        read_lobster_log(_write(tmp_path, "", "empty.lb.out")),
+    ):
         assert log.interactions is None
         assert log.finished is False
 
@@ -314,13 +332,19 @@ def test_read_neighbour_list_of_the_real_file(subrun_dir):
     # "cohpbetween atom 1 atom 7 offset 0 0 -1" is the first line: 0-based indices
     assert tuple(table.iloc[0]) == (0, 6, 0, 0, -1)
     last = lines[-1].split()
-    assert tuple(table.iloc[-1]) == (int(last[2]) - 1, int(last[4]) - 1,
-                                     *(int(v) for v in last[6:9]))
+    assert tuple(table.iloc[-1]) == (
+        int(last[2]) - 1,
+        int(last[4]) - 1,
+        *(int(v) for v in last[6:9]),
+    )
 
 
 def test_read_neighbour_list_of_a_malformed_line_names_file_and_line(tmp_path):
-    path = _write(tmp_path, "skipDOS\ncohpbetween atom 1 atom 2 offset 0 0 0\n"
-                  "cohpbetween atom X atom 2 offset 0 0 0\n", "lobsterin-quippy")
+    path = _write(
+        tmp_path,
+        "skipDOS\ncohpbetween atom 1 atom 2 offset 0 0 0\ncohpbetween atom X atom 2 offset 0 0 0\n",
+        "lobsterin-quippy",
+    )
     with pytest.raises(InputError, match=re.escape(f"{path}:3")):
         read_neighbour_list(path)
 
@@ -357,8 +381,14 @@ def test_run_lobster_runs_the_command_after_an_unconverged_scf_when_asked(tmp_pa
     work = tmp_path / "sub"
     work.mkdir()
     log_path = work / "X.lb.out"
-    run_lobster(f"{sys.executable} {script}", work, log_path, threads=3, scf_converged=False,
-                run_on_unconverged_scf=True)
+    run_lobster(
+        f"{sys.executable} {script}",
+        work,
+        log_path,
+        threads=3,
+        scf_converged=False,
+        run_on_unconverged_scf=True,
+    )
     assert "threads 3" in log_path.read_text()
 
 

@@ -55,8 +55,9 @@ def test_failing_ld1_input_raises_naming_the_input(tmp_path: Path) -> None:
 
 def test_missing_program_or_input(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no-such-ld1"):
-        generate_pseudopotential(bundled_ld1_input("Cu"), tmp_path / "Cu.UPF", tmp_path,
-                                 ld1_command="no-such-ld1.x")
+        generate_pseudopotential(
+            bundled_ld1_input("Cu"), tmp_path / "Cu.UPF", tmp_path, ld1_command="no-such-ld1.x"
+        )
     with pytest.raises(InputError, match="not found"):
         generate_pseudopotential(tmp_path / "absent.in", tmp_path / "Cu.UPF", tmp_path)
 

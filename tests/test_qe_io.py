@@ -48,8 +48,12 @@ def study_input(subrun_dir: Path) -> str:
     atoms = ase.io.read(subrun_dir / f"{NC}.xyz")
     counts = {el: basis_function_count(orbitals) for el, orbitals in STUDY_BASIS.items()}
     return scf_input(
-        atoms, ScfSettings(), prefix=NC, pseudo_dir=control["control"]["pseudo_dir"],
-        outdir=control["control"]["outdir"], pseudopotentials=STUDY_UPFS,
+        atoms,
+        ScfSettings(),
+        prefix=NC,
+        pseudo_dir=control["control"]["pseudo_dir"],
+        outdir=control["control"]["outdir"],
+        pseudopotentials=STUDY_UPFS,
         basis_function_counts=counts,
     )
 
@@ -70,11 +74,13 @@ def test_scf_input_has_the_study_values(subrun_dir: Path) -> None:
     assert [row[0] for row in our_positions] == [row[0] for row in real_positions]
     np.testing.assert_allclose(
         np.array([row[1:4] for row in our_positions], dtype=float),
-        np.array([row[1:4] for row in real_positions], dtype=float), atol=1e-5,
+        np.array([row[1:4] for row in real_positions], dtype=float),
+        atol=1e-5,
     )
     np.testing.assert_allclose(
         np.array(card(our_cards, "CELL_PARAMETERS", 3), dtype=float),
-        np.array(card(real_cards, "CELL_PARAMETERS", 3), dtype=float), atol=1e-6,
+        np.array(card(real_cards, "CELL_PARAMETERS", 3), dtype=float),
+        atol=1e-6,
     )
     assert card(our_cards, "K_POINTS", 1)[0] == card(real_cards, "K_POINTS", 1)[0]
     species = {row[0]: row[2] for row in card(our_cards, "ATOMIC_SPECIES", 3)}
@@ -85,8 +91,15 @@ def test_scf_input_has_the_study_values(subrun_dir: Path) -> None:
 
 def test_gamma_and_mixing_mode_are_written_when_configured() -> None:
     atoms = bulk("Cu", "fcc", a=3.6)
-    text = scf_input(atoms, ScfSettings(gamma=True, mixing_mode="local-TF"), "cu", "/pp", "/tmp",
-                     {"Cu": "Cu.UPF"}, {"Cu": 6})
+    text = scf_input(
+        atoms,
+        ScfSettings(gamma=True, mixing_mode="local-TF"),
+        "cu",
+        "/pp",
+        "/tmp",
+        {"Cu": "Cu.UPF"},
+        {"Cu": 6},
+    )
     namelists, cards = parse_input(text)
     assert next(c for c in cards if c.startswith("K_POINTS")).split()[1].lower() == "gamma"
     assert namelists["electrons"]["mixing_mode"] == "local-TF"
@@ -94,8 +107,9 @@ def test_gamma_and_mixing_mode_are_written_when_configured() -> None:
 
 
 def test_default_input_has_no_mixing_mode() -> None:
-    text = scf_input(bulk("Cu", "fcc", a=3.6), ScfSettings(), "cu", "/pp", "/tmp",
-                     {"Cu": "Cu.UPF"}, {"Cu": 10})
+    text = scf_input(
+        bulk("Cu", "fcc", a=3.6), ScfSettings(), "cu", "/pp", "/tmp", {"Cu": "Cu.UPF"}, {"Cu": 10}
+    )
     assert "mixing_mode" not in text
     assert "2 2 2  1 1 1" in text
 
@@ -111,8 +125,13 @@ def test_missing_pseudopotential_or_basis_names_the_element() -> None:
 
 @pytest.mark.parametrize(
     ("orbitals", "expected"),
-    [(["4s", "5s", "4p", "4d"], 10), (["3s", "4s", "3p", "3d"], 10), (["3s", "3p"], 4),
-     (["4f"], 7), ([], 0)],
+    [
+        (["4s", "5s", "4p", "4d"], 10),
+        (["3s", "4s", "3p", "3d"], 10),
+        (["3s", "3p"], 4),
+        (["4f"], 7),
+        ([], 0),
+    ],
 )
 def test_basis_function_count(orbitals: list[str], expected: int) -> None:
     assert basis_function_count(orbitals) == expected
@@ -240,8 +259,14 @@ def pw_input(tmp_path: Path) -> Path:
 def test_run_pw_keeps_a_not_converged_output(tmp_path: Path, pw_input: Path) -> None:
     output = tmp_path / "sub" / "x.scf.out"
     log = tmp_path / "pw.log"
-    outcome = run_pw(fake_command(tmp_path, "notconv"), pw_input, output, tmp_path, log,
-                     scratch_dir=tmp_path / "scratch")
+    outcome = run_pw(
+        fake_command(tmp_path, "notconv"),
+        pw_input,
+        output,
+        tmp_path,
+        log,
+        scratch_dir=tmp_path / "scratch",
+    )
     assert output.is_file() and outcome.not_converged and not outcome.converged
     assert (tmp_path / "scratch").is_dir()
     assert "-input" in log.read_text()
@@ -253,11 +278,13 @@ def test_run_pw_converged(tmp_path: Path, pw_input: Path) -> None:
     assert outcome.converged and outcome.finished and outcome.iterations == 3
 
 
-@pytest.mark.parametrize(("mode", "reason"), [("fail", "exit status 1"),
-                                               ("noiter", "no SCF iteration"),
-                                               ("notconv-crash", "exit status 2")])
-def test_run_pw_failure_leaves_no_output(tmp_path: Path, pw_input: Path, mode: str,
-                                         reason: str) -> None:
+@pytest.mark.parametrize(
+    ("mode", "reason"),
+    [("fail", "exit status 1"), ("noiter", "no SCF iteration"), ("notconv-crash", "exit status 2")],
+)
+def test_run_pw_failure_leaves_no_output(
+    tmp_path: Path, pw_input: Path, mode: str, reason: str
+) -> None:
     output = tmp_path / "x.scf.out"
     log = tmp_path / "pw.log"
     with pytest.raises(PwRunError, match=reason) as error:
@@ -281,8 +308,10 @@ def test_run_pw_with_a_missing_program(tmp_path: Path, pw_input: Path) -> None:
 # --- real ld1.x + pw.x (a few seconds) ----------------------------------------------------
 
 
-@pytest.mark.skipif(not (shutil.which("pw.x") and shutil.which("ld1.x")),
-                    reason="Quantum ESPRESSO (pw.x, ld1.x) not installed")
+@pytest.mark.skipif(
+    not (shutil.which("pw.x") and shutil.which("ld1.x")),
+    reason="Quantum ESPRESSO (pw.x, ld1.x) not installed",
+)
 def test_real_pw_run_on_a_tiny_cell(tmp_path: Path) -> None:
     from glassbonds.pseudopotentials import generate_pseudopotential
 
@@ -290,10 +319,25 @@ def test_real_pw_run_on_a_tiny_cell(tmp_path: Path) -> None:
     atoms = bulk("Cu", "fcc", a=3.63, cubic=True)  # 4 atoms
     settings = ScfSettings(ecutwfc=25, ecutrho=100, gamma=True)
     pw_in = tmp_path / "cu.scf.in"
-    pw_in.write_text(scf_input(atoms, settings, "cu", tmp_path / "pseudo", tmp_path / "scratch",
-                               {"Cu": "Cu.UPF"}, {"Cu": 6}))
-    outcome = run_pw("pw.x", pw_in, tmp_path / "cu.scf.out", tmp_path, tmp_path / "pw.log",
-                     scratch_dir=tmp_path / "scratch")
+    pw_in.write_text(
+        scf_input(
+            atoms,
+            settings,
+            "cu",
+            tmp_path / "pseudo",
+            tmp_path / "scratch",
+            {"Cu": "Cu.UPF"},
+            {"Cu": 6},
+        )
+    )
+    outcome = run_pw(
+        "pw.x",
+        pw_in,
+        tmp_path / "cu.scf.out",
+        tmp_path,
+        tmp_path / "pw.log",
+        scratch_dir=tmp_path / "scratch",
+    )
     assert outcome.converged and outcome.finished and outcome.total_energy_ry is not None
     assert outcome.fermi_energy_ev is not None
     structure = read_final_structure(tmp_path / "cu.scf.out")
@@ -301,8 +345,17 @@ def test_real_pw_run_on_a_tiny_cell(tmp_path: Path) -> None:
     # Two iterations cannot converge: pw.x exits with status 2, the output is still a result.
     atoms.rattle(0.1, seed=1)
     short = ScfSettings(ecutwfc=25, ecutrho=100, gamma=True, electron_maxstep=2)
-    pw_in.write_text(scf_input(atoms, short, "cu", tmp_path / "pseudo", tmp_path / "scratch",
-                               {"Cu": "Cu.UPF"}, {"Cu": 6}))
+    pw_in.write_text(
+        scf_input(
+            atoms,
+            short,
+            "cu",
+            tmp_path / "pseudo",
+            tmp_path / "scratch",
+            {"Cu": "Cu.UPF"},
+            {"Cu": 6},
+        )
+    )
     outcome = run_pw("pw.x", pw_in, tmp_path / "short.scf.out", tmp_path)
     assert outcome.not_converged and outcome.finished and not outcome.converged
     assert (tmp_path / "short.scf.out").is_file() and outcome.iterations == 2

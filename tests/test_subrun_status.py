@@ -50,8 +50,9 @@ def files(subrun_dir: Path, tmp_path: Path) -> Files:
 
 
 def test_real_subrun_is_done(subrun_dir: Path) -> None:
-    status = determine_status(subrun_dir / f"{NC}.scf.out", subrun_dir / f"{NC}.lb.out",
-                              subrun_dir / "ICOHPLIST.lobster")
+    status = determine_status(
+        subrun_dir / f"{NC}.scf.out", subrun_dir / f"{NC}.lb.out", subrun_dir / "ICOHPLIST.lobster"
+    )
     assert status.code is StatusCode.DONE and status.usable
     assert status.scf_converged and status.scf_finished and status.lobster_finished
     assert status.lobster_interactions == 738 and status.icohp_bonds == 738
@@ -160,9 +161,13 @@ def test_status_file_round_trip(files: Files, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "content",
-    ["", "code: 9\n", "code: 1\nscf_converged: maybe\n",
-     "code: 1\nscf_converged: true\nscf_finished: true\nlobster_finished: true\n"
-     "lobster_interactions: many\n"],
+    [
+        "",
+        "code: 9\n",
+        "code: 1\nscf_converged: maybe\n",
+        "code: 1\nscf_converged: true\nscf_finished: true\nlobster_finished: true\n"
+        "lobster_interactions: many\n",
+    ],
 )
 def test_malformed_status_file(tmp_path: Path, content: str) -> None:
     path = tmp_path / "subrun.status"

@@ -26,8 +26,9 @@ SPECIES = ["Zr", "Cu", "Al"]
 def _by_bond(table) -> dict[tuple[int, int, int, int, int], float]:
     return {
         (int(a), int(b), int(x), int(y), int(z)): float(d)
-        for a, b, x, y, z, d in zip(table.atom_a, table.atom_b, table.tx, table.ty, table.tz,
-                                    table.distance, strict=True)
+        for a, b, x, y, z, d in zip(
+            table.atom_a, table.atom_b, table.tx, table.ty, table.tz, table.distance, strict=True
+        )
     }
 
 
@@ -70,7 +71,8 @@ def test_double_lists_bonds_in_lobster_order(double_output, subrun_dir):
     ours = read_icohplist(work / "ICOHPLIST.lobster")
     real = read_icohplist(subrun_dir / "ICOHPLIST.lobster")
     assert list(zip(ours.atom_a, ours.atom_b, strict=True)) == list(
-        zip(real.atom_a, real.atom_b, strict=True))
+        zip(real.atom_a, real.atom_b, strict=True)
+    )
     assert list(ours.symbol_a) == list(real.symbol_a)
     assert list(ours.symbol_b) == list(real.symbol_b)
 
@@ -85,8 +87,9 @@ def test_double_values_are_negative_and_finite(double_output):
 def test_shorter_bonds_of_one_type_are_stronger_on_average(double_output):
     _, _, work = double_output
     table = read_icohplist(work / "ICOHPLIST.lobster")
-    table["type"] = [bond_type_of(a, b, SPECIES)
-                     for a, b in zip(table.symbol_a, table.symbol_b, strict=True)]
+    table["type"] = [
+        bond_type_of(a, b, SPECIES) for a, b in zip(table.symbol_a, table.symbol_b, strict=True)
+    ]
     checked = 0
     for bond_type, group in table.groupby("type"):
         if len(group) < 20:
@@ -123,8 +126,7 @@ def test_double_without_inputs_fails_and_says_why(tmp_path, capsys):
 
 
 def test_double_runs_as_the_lobster_command_of_run_lobster(subrun_copy):
-    command = (f"{sys.executable} -c "
-               "\"from glassbonds.synthetic_lobster import main; main()\"")
+    command = f'{sys.executable} -c "from glassbonds.synthetic_lobster import main; main()"'
     log_path = subrun_copy / "Zr49Cu49Al2.lb.out"
     run_lobster(command, subrun_copy, log_path, threads=1, scf_converged=True)
     assert read_lobster_log(log_path).interactions == 738

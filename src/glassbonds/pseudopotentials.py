@@ -39,7 +39,8 @@ def bundled_ld1_input(element: str) -> Path:
     path = RESOURCE_DIR / f"{element}.ld1.in"
     if not path.is_file():
         raise InputError(
-            path, f"no bundled ld1.x input for {element}",
+            path,
+            f"no bundled ld1.x input for {element}",
             "give a UPF file of your own for this element in the config",
         )
     return path
@@ -88,12 +89,18 @@ def generate_pseudopotential(
         try:
             with open(ld1_input) as stdin:
                 completed = subprocess.run(
-                    ld1_command.split(), stdin=stdin, cwd=scratch, capture_output=True,
-                    text=True, env=env, check=False,
+                    ld1_command.split(),
+                    stdin=stdin,
+                    cwd=scratch,
+                    capture_output=True,
+                    text=True,
+                    env=env,
+                    check=False,
                 )
         except OSError as error:
             raise InputError(
-                ld1_input, f"cannot start {ld1_command!r} ({error})",
+                ld1_input,
+                f"cannot start {ld1_command!r} ({error})",
                 "install quantum-espresso or set the ld1.x command",
             ) from None
         produced = Path(scratch) / upf_name

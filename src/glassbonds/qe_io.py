@@ -90,7 +90,8 @@ def basis_function_count(orbitals: list[str] | tuple[str, ...]) -> int:
         match = _ORBITAL.match(orbital.strip())
         if not match:
             raise InputError(
-                f"basis function {orbital!r}", "is not like 4s, 3p, 4d or 4f",
+                f"basis function {orbital!r}",
+                "is not like 4s, 3p, 4d or 4f",
                 "write LOBSTER basis functions as principal number + s/p/d/f",
             )
         total += _ORBITAL_DEGENERACY[match.group(1)]
@@ -103,7 +104,8 @@ def band_count(atoms: Atoms, basis_function_counts: Mapping[str, int], factor: f
     missing = sorted(set(counts) - set(basis_function_counts))
     if missing:
         raise InputError(
-            "basis functions", f"no LOBSTER basis for element(s) {missing}",
+            "basis functions",
+            f"no LOBSTER basis for element(s) {missing}",
             "add them to the basis-function configuration",
         )
     total = sum(n * basis_function_counts[element] for element, n in counts.items())
@@ -130,7 +132,8 @@ def scf_input(
     missing = sorted(set(atoms.get_chemical_symbols()) - set(pseudopotentials))
     if missing:
         raise InputError(
-            "pseudopotentials", f"no UPF file for element(s) {missing}",
+            "pseudopotentials",
+            f"no UPF file for element(s) {missing}",
             "add element: file.UPF entries to the pseudopotential configuration",
         )
     control = {
@@ -232,7 +235,8 @@ def read_final_structure(scf_out: str | Path) -> Atoms:
         atoms = ase.io.read(scf_out, format="espresso-out", index=-1)
     except Exception as error:  # ASE raises many types on a cut or foreign file
         raise InputError(
-            scf_out, f"no structure readable as a pw.x output ({type(error).__name__}: {error})",
+            scf_out,
+            f"no structure readable as a pw.x output ({type(error).__name__}: {error})",
             "rerun pw.x for this sub-run",
         ) from None
     assert isinstance(atoms, Atoms)
@@ -292,8 +296,13 @@ def run_pw(
         with open(tmp, "w") as stdout:
             try:
                 completed = subprocess.run(
-                    argv, cwd=workdir, stdout=stdout, stderr=subprocess.PIPE, text=True,
-                    env=env, check=False,
+                    argv,
+                    cwd=workdir,
+                    stdout=stdout,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                    env=env,
+                    check=False,
                 )
             except OSError as error:
                 raise PwRunError(
@@ -309,12 +318,12 @@ def run_pw(
             stderr = _tail(completed.stderr or "", 10)
             reason = (
                 f"exit status {completed.returncode}"
-                if completed.returncode != 0 else "no SCF iteration in the output"
+                if completed.returncode != 0
+                else "no SCF iteration in the output"
             )
             message = (
                 f"{input_file}: pw.x failed ({reason}); no {output_file.name} written. "
-                f"Last lines of its output:\n{tail}"
-                + (f"\nstderr:\n{stderr}" if stderr else "")
+                f"Last lines of its output:\n{tail}" + (f"\nstderr:\n{stderr}" if stderr else "")
             )
             _write_log(log, message + "\n")
             raise PwRunError(message)

@@ -177,8 +177,10 @@ def determine_status(
             why = f"LOBSTER did not finish and {counts}"
         return status(StatusCode.SCF_CONVERGED_BUT_NO_ICOHP, why)
     scf_why = (
-        "no pw.x output" if not scf_exists
-        else "pw.x says 'convergence NOT achieved'" if outcome and outcome.not_converged
+        "no pw.x output"
+        if not scf_exists
+        else "pw.x says 'convergence NOT achieved'"
+        if outcome and outcome.not_converged
         else "pw.x output has no 'convergence has been achieved'"
     )
     if complete and not lob_finished:
@@ -211,8 +213,11 @@ def read_status_file(path: str | Path) -> SubRunStatus:
     try:
         text = Path(path).read_text()
     except OSError as error:
-        raise InputError(path, f"cannot read status file ({error.strerror})",
-                         "rerun the status rule for this sub-run") from None
+        raise InputError(
+            path,
+            f"cannot read status file ({error.strerror})",
+            "rerun the status rule for this sub-run",
+        ) from None
     values: dict[str, str] = {}
     for line in text.splitlines():
         key, separator, value = line.partition(":")
@@ -221,8 +226,9 @@ def read_status_file(path: str | Path) -> SubRunStatus:
 
     def flag(key: str) -> bool:
         if values.get(key) not in ("true", "false"):
-            raise InputError(path, f"key {key!r} must be true or false",
-                             "rerun the status rule for this sub-run")
+            raise InputError(
+                path, f"key {key!r} must be true or false", "rerun the status rule for this sub-run"
+            )
         return values[key] == "true"
 
     def count(key: str) -> int | None:
@@ -230,15 +236,19 @@ def read_status_file(path: str | Path) -> SubRunStatus:
         if value == "none":
             return None
         if not value.isdigit():
-            raise InputError(path, f"key {key!r} must be a count or none, not {value!r}",
-                             "rerun the status rule for this sub-run")
+            raise InputError(
+                path,
+                f"key {key!r} must be a count or none, not {value!r}",
+                "rerun the status rule for this sub-run",
+            )
         return int(value)
 
     try:
         code = StatusCode(int(values["code"]))
     except (KeyError, ValueError):
-        raise InputError(path, "no valid 'code: N' line (N = 0..7)",
-                         "rerun the status rule for this sub-run") from None
+        raise InputError(
+            path, "no valid 'code: N' line (N = 0..7)", "rerun the status rule for this sub-run"
+        ) from None
     return SubRunStatus(
         code=code,
         reason=values.get("reason", ""),
