@@ -261,7 +261,7 @@ def test_count_icohp_bonds_of_the_real_file(subrun_dir):
 
 def test_count_icohp_bonds_of_a_missing_and_an_empty_file(tmp_path):
     assert count_icohp_bonds(tmp_path / "ICOHPLIST.lobster") is None
-    assert count_icohp_bonds(_write(tmp_path, "")) == 0
+    assert count_icohp_bonds(_write(tmp_path, "")) is None
     assert count_icohp_bonds(_write(tmp_path, HEADER_3.format(1))) == 0
 
 
@@ -359,7 +359,7 @@ def test_run_lobster_skips_after_an_unconverged_scf(tmp_path):
     message = run_lobster(command, tmp_path, log_path, threads=2, scf_converged=False)
     assert not marker.exists()
     assert (tmp_path / "ICOHPLIST.lobster").read_text() == ""
-    assert count_icohp_bonds(tmp_path / "ICOHPLIST.lobster") == 0
+    assert count_icohp_bonds(tmp_path / "ICOHPLIST.lobster") is None
     log = log_path.read_text()
     assert "scf" in log and "not converge" in log
     assert "scf" in message

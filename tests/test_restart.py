@@ -28,9 +28,8 @@ from pathlib import Path
 
 import pytest
 
-from glassbonds.lobster_io import read_icohplist
+from glassbonds.lobster_io import read_icohplist, read_lobster_log
 from glassbonds.qe_io import read_scf_outcome
-from glassbonds.subrun_status import read_lobster_log
 from tests.fixture_run import REPO, SNAKEMAKE, fixture_config, snakemake, write_config
 
 NC = "Zr50Cu50"
@@ -162,7 +161,8 @@ def test_restart_after_kill(tmp_path: Path) -> None:
         assert outcome.finished and outcome.iterations > 0, f"{path} is not a finished pw.x run"
         icohplist = path.parent / "ICOHPLIST.lobster"
         bonds = read_icohplist(icohplist)
-        interactions, finished = read_lobster_log(path.parent / f"{NC}.lb.out")
+        log = read_lobster_log(path.parent / f"{NC}.lb.out")
+        interactions, finished = log.interactions, log.finished
         assert finished and interactions == len(bonds) > 0, icohplist
     leftovers = _partials(tmp_path)
     assert not leftovers, f"temporary files left behind: {[str(p) for p in leftovers]}"

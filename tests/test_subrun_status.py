@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from glassbonds.errors import InputError
+from glassbonds.lobster_io import LobsterLog
 from glassbonds.subrun_status import (
     StatusCode,
     SubRunStatus,
@@ -140,8 +141,8 @@ def test_usable_codes_are_1_and_4() -> None:
 
 
 def test_lobster_log_and_icohplist_readers(subrun_dir: Path, tmp_path: Path) -> None:
-    assert read_lobster_log(subrun_dir / f"{NC}.lb.out") == (738, True)
-    assert read_lobster_log(tmp_path / "absent") == (None, False)
+    assert read_lobster_log(subrun_dir / f"{NC}.lb.out") == LobsterLog(738, True)
+    assert read_lobster_log(tmp_path / "absent") == LobsterLog(None, False)
     (tmp_path / "header").write_text("  COHP#  atomMU  atomNU\n\n")
     assert count_icohp_bonds(tmp_path / "header") == 0
     assert count_icohp_bonds(subrun_dir / "ICOHPLIST.lobster") == 738

@@ -188,13 +188,14 @@ def read_icohplist(path: str | Path) -> pd.DataFrame:
 
 
 def count_icohp_bonds(path: str | Path) -> int | None:
-    """Bonds in an ICOHPLIST as the study counted them (line count - 1); None if absent."""
-    path = Path(path)
-    if not path.is_file():
+    """Bonds in an ICOHPLIST as the study counted them (non-blank lines - 1); None if the
+    file is missing or empty (not even a header), 0 for a header alone."""
+    try:
+        with open(path, "rb") as stream:
+            lines = sum(1 for line in stream if line.strip())
+    except OSError:
         return None
-    with open(path) as stream:
-        lines = sum(1 for line in stream if line.strip())
-    return max(lines - 1, 0)
+    return lines - 1 if lines else None
 
 
 @dataclass(frozen=True)

@@ -49,13 +49,13 @@ The real ND.info of Zr49Cu49Al2 holds only codes 2, 3 and 6, consistent with the
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, fields
 from enum import IntEnum
 from pathlib import Path
 
 from glassbonds.errors import InputError
 from glassbonds.files import write_text
+from glassbonds.lobster_io import count_icohp_bonds, read_lobster_log
 from glassbonds.qe_io import read_scf_outcome
 
 
@@ -103,31 +103,6 @@ class SubRunStatus:
         return self.code.usable
 
 
-_INTERACTIONS = re.compile(r"setting up CO interactions\.\.\. found\s+(\d+)\s+interactions")
-
-
-def read_lobster_log(path: str | Path) -> tuple[int | None, bool]:
-    """(N interactions or None, finished?) from a LOBSTER standard output (``.lb.out``)."""
-    try:
-        text = Path(path).read_text(errors="replace")
-    except OSError:
-        return None, False
-    found = _INTERACTIONS.findall(text)
-    return (int(found[-1]) if found else None), "finished in" in text
-
-
-def count_icohp_bonds(path: str | Path) -> int | None:
-    """K = lines - 1 of an ICOHPLIST.lobster; None if missing or empty (no header)."""
-    try:
-        with open(path, "rb") as stream:
-            lines = stream.read().splitlines()
-    except OSError:
-        return None
-    # Blank lines (a trailing newline pair) are not bonds; the header is.
-    lines = [line for line in lines if line.strip()]
-    return len(lines) - 1 if lines else None
-
-
 def determine_status(
     scf_out: str | Path | None, lobster_log: str | Path | None, icohplist: str | Path | None
 ) -> SubRunStatus:
@@ -138,7 +113,8 @@ def determine_status(
     outcome = read_scf_outcome(scf_out) if scf_exists else None
     converged = bool(outcome and outcome.converged)
     finished = bool(outcome and outcome.finished)
-    interactions, lob_finished = read_lobster_log(lobster_log) if lob_exists else (None, False)
+    log = read_lobster_log(lobster_log) if lob_exists else None
+    interactions, lob_finished = (log.interactions, log.finished) if log else (None, False)
     bonds = count_icohp_bonds(icohplist) if icohp_exists else None
     evidence = {
         "scf_converged": converged,
