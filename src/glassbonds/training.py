@@ -23,12 +23,10 @@ import pandas as pd
 from ase import Atoms
 from sklearn.model_selection import GridSearchCV, KFold
 
+from glassbonds.composition import bond_type_of
 from glassbonds.errors import InputError
 from glassbonds.files import atomic_path, write_text
 from glassbonds.kernel_model import SoapBondKernelRegressor, bond_feature_matrix, save_model
-
-SPECIES_ORDER = ("Zr", "Cu", "Al")  # bond type names list the elements in this order
-
 
 # ----------------------------------------------------------------------------- records
 
@@ -93,13 +91,6 @@ class Hyperparameters:
         """``ZETA-SIGMA-GAMMA`` as the original script wrote them (Python ``str(float)``)."""
         zeta = {"se": "SE", "ou": "OU"}.get(self.kernel, str(float(self.zeta)))
         return f"{zeta}-{float(self.sigma)!s}-{float(self.gamma)!s}"
-
-
-def bond_type_name(symbol_a: str, symbol_b: str, order: Sequence[str] = SPECIES_ORDER) -> str:
-    """``("Cu", "Zr")`` -> ``"Zr-Cu"``: elements in the study's order Zr, Cu, Al."""
-    rank = {s: i for i, s in enumerate(order)}
-    pair = sorted((symbol_a, symbol_b), key=lambda s: (rank.get(s, len(rank)), s))
-    return f"{pair[0]}-{pair[1]}"
 
 
 def result_stem(
@@ -684,9 +675,10 @@ def write_selection(
 # ----------------------------------------------------------------------------- cell validation
 
 
-def cell_bond_table(atoms: Atoms, bonds: pd.DataFrame) -> pd.DataFrame:
+def cell_bond_table(atoms: Atoms, bonds: pd.DataFrame, species: Sequence[str]) -> pd.DataFrame:
     """LOBSTER bonds (columns atom_a, atom_b 0-based, distance in angstrom, icohp in eV as in
-    the file, negative for bonding) with their bond type and target -ICOHP."""
+    the file, negative for bonding) with their bond type (elements in ``species`` order, as
+    the config names them) and target -ICOHP."""
     missing = {"atom_a", "atom_b", "distance", "icohp"} - set(bonds.columns)
     if missing:
         raise InputError(
@@ -714,7 +706,7 @@ def cell_bond_table(atoms: Atoms, bonds: pd.DataFrame) -> pd.DataFrame:
             "atom_a": a,
             "atom_b": b,
             "bond_type": [
-                bond_type_name(x, y) for x, y in zip(symbols[a], symbols[b], strict=True)
+                bond_type_of(x, y, species) for x, y in zip(symbols[a], symbols[b], strict=True)
             ],
             "distance": bonds["distance"].to_numpy(dtype=np.float64),
             "target": -bonds["icohp"].to_numpy(dtype=np.float64),
@@ -734,12 +726,18 @@ def validate_cell(
     atoms: Atoms,
     soap: np.ndarray,
     bonds: pd.DataFrame,
+    species: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Predict -ICOHP (eV) of every LOBSTER bond whose type has a model.
 
-    ``soap`` is (n_atoms, F) per-atom SOAP. Returns one row per predicted bond: atom_a,
-    atom_b, bond_type, distance, target, predicted.
+    ``soap`` is (n_atoms, F) per-atom SOAP; ``species`` orders the elements of bond-type
+    names (default: their order of appearance in the model names, e.g. Zr-Zr, Zr-Cu ->
+    Zr, Cu, then the cell's other elements). Returns one row per predicted bond: atom_a, atom_b, bond_type, distance,
+    target, predicted.
     """
+    if species is None:
+        named = [el for name in models for el in name.split("-")]
+        species = list(dict.fromkeys([*named, *atoms.get_chemical_symbols()]))
     soap = np.asarray(soap, dtype=np.float64)
     if soap.ndim != 2 or soap.shape[0] != len(atoms):
         raise InputError(
@@ -747,7 +745,7 @@ def validate_cell(
             f"SOAP array {soap.shape} for {len(atoms)} atoms",
             "compute the SOAP of this very structure",
         )
-    table = cell_bond_table(atoms, bonds)
+    table = cell_bond_table(atoms, bonds, species)
     table = table[table["bond_type"].isin(list(models))].reset_index(drop=True)
     if len(table) == 0:
         raise InputError(
@@ -842,5 +840,6 @@ def run_validate_cell(
             )
         models[metadata["bond_type"]] = model
     atoms = ase.io.read(xyz)
-    table = validate_cell(models, atoms, soap.vectors, read_icohplist(icohplist))
+    species = soap.parameters.get("species")
+    table = validate_cell(models, atoms, soap.vectors, read_icohplist(icohplist), species)
     return write_cell_validation(table, rmsd_tsv, png, title=f"{Path(xyz).parent}")
