@@ -732,8 +732,8 @@ def validate_cell(
 
     ``soap`` is (n_atoms, F) per-atom SOAP; ``species`` orders the elements of bond-type
     names (default: their order of appearance in the model names, e.g. Zr-Zr, Zr-Cu ->
-    Zr, Cu, then the cell's other elements). Returns one row per predicted bond: atom_a, atom_b, bond_type, distance,
-    target, predicted.
+    Zr, Cu, then the cell's other elements). Returns one row per predicted bond: atom_a,
+    atom_b, bond_type, distance, target, predicted.
     """
     if species is None:
         named = [el for name in models for el in name.split("-")]
