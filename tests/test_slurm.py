@@ -254,8 +254,11 @@ def ctld_evidence(
 ) -> tuple[dict[int, int], set[int]]:
     """Read slurmctld's log: job id -> allocated CPUs, and the ids that ended with exit 0.
 
-    Waits (bounded) until every id in ``job_ids`` has both lines: slurmctld may write the
-    completion line a moment after squeue already reports the job COMPLETED.
+    The main scheduler logs ``sched: Allocate JobId=N ... #CPUs=c``; a job started by the
+    backfill scheduler is logged as ``sched/backfill: _start_job: Started JobId=N`` without
+    its CPUs, which ``scontrol show job`` then gives (finished jobs stay known for
+    MinJobAge). Waits (bounded) until every id in ``job_ids`` has both lines: slurmctld may
+    write the completion line a moment after squeue already reports the job COMPLETED.
     """
     deadline = time.monotonic() + wait
     while True:
@@ -264,6 +267,13 @@ def ctld_evidence(
             int(m.group(1)): int(m.group(2))
             for m in re.finditer(r"sched: Allocate JobId=(\d+) NodeList=\S+ #CPUs=(\d+)", ctld)
         }
+        for job_id in map(
+            int, re.findall(r"sched/backfill: _start_job: Started JobId=(\d+)", ctld)
+        ):
+            shown = cluster.command("scontrol", "show", "job", str(job_id)).stdout
+            cpus = re.search(r"NumCPUs=(\d+)", shown)
+            if cpus:
+                allocated[job_id] = int(cpus.group(1))
         completed = {int(i) for i in re.findall(r"_job_complete: JobId=(\d+) WEXITSTATUS 0", ctld)}
         if (job_ids <= set(allocated) and job_ids <= completed) or time.monotonic() > deadline:
             return allocated, completed
