@@ -23,6 +23,7 @@ import pandas as pd
 from ase import Atoms
 from sklearn.model_selection import GridSearchCV, KFold
 
+from glassbonds.bond_database import load_store
 from glassbonds.composition import bond_type_of
 from glassbonds.errors import InputError
 from glassbonds.files import atomic_path, write_text
@@ -109,17 +110,9 @@ def result_stem(
 
 
 def load_bond_set(database_dir: str | Path, bond_type: str) -> BondSet:
-    """The bonds of one type from a bond database store directory.
-
-    Uses ``glassbonds.bond_database.load_bond_set`` when that module provides it, otherwise
-    reads the store (``bonds.parquet``, ``soap.npy``, ``metadata.json``) through
-    ``load_store``; ``icohp`` in the store already holds -ICOHP (eV).
-    """
-    from glassbonds import bond_database  # lazy: bond_database may import this module
-
-    if hasattr(bond_database, "load_bond_set"):
-        return bond_database.load_bond_set(database_dir, bond_type)
-    database = bond_database.load_store(database_dir)
+    """The bonds of one type from a bond database store directory (``bonds.parquet``,
+    ``soap.npy``, ``metadata.json``); ``icohp`` in the store already holds -ICOHP (eV)."""
+    database = load_store(database_dir)
     rows, soap_a, soap_b = database.bond_arrays(bond_type)
     return BondSet(
         distance=rows["distance"].to_numpy(dtype=np.float64),
