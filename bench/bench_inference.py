@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from glassbonds.descriptors import SoapParameters, soap_vectors
-from glassbonds.inference import (
+from glassbonds.inference.predict import (
     BondPredictor,
     FittedModels,
     icohplist_text,
@@ -33,8 +33,8 @@ from glassbonds.inference import (
     info_text,
     std_text,
 )
-from glassbonds.kernel_model import SoapBondKernelRegressor, bond_feature_matrix, save_model
-from glassbonds.lammps_io import iter_dump_frames
+from glassbonds.io.lammps import iter_dump_frames
+from glassbonds.model.kernel import SoapBondKernelRegressor, bond_feature_matrix, save_model
 from glassbonds.neighbours import DEFAULT_WINDOWS, STUDY_SPECIES, find_bonds
 
 ROOT = Path(__file__).resolve().parents[1]

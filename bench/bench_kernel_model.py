@@ -26,7 +26,7 @@ import time
 
 import numpy as np
 
-from glassbonds.kernel_model import SoapBondKernelRegressor, bond_feature_matrix, split_features
+from glassbonds.model.kernel import SoapBondKernelRegressor, bond_feature_matrix, split_features
 
 N_FEATURES = 2100
 ZETA, SIGMA, GAMMA = 1.0, 0.5, 0.01  # the study's Cu-Cu / Zr-Zr hyperparameters
@@ -93,7 +93,7 @@ def compare_with_loop(loop_rows: int) -> None:
     print(f"speed ratio loop / vectorised: {loop / fast:.0f}x (goal >= 200x)")
 
     d, a, b = split_features(X_train)
-    from glassbonds.kernel_model import kernel_block
+    from glassbonds.model.kernel import kernel_block
 
     q = a + b
     vec_train = kernel_block(d[:loop_rows], q[:loop_rows], d, q, "soap_distance", ZETA, SIGMA)

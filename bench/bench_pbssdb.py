@@ -2,7 +2,7 @@
 
 Builds tree (b) of ``tools/make_synthetic_tree.py`` (Zr49Cu49Al2, 40 runs x 15 sub-runs of
 100 atoms, synthetic ICOHPLISTs and random SOAP vectors) in a temporary directory, in a child
-process, then times ``glassbonds.bond_database.build_and_write_pbssdb`` for the 600 sub-runs
+process, then times ``glassbonds.database.pbssdb.build_and_write_pbssdb`` for the 600 sub-runs
 here and prints the bonds, the time and the peak resident memory of this process (the tree
 is built by other processes, so ``ru_maxrss`` is the database build's alone). Figures go to
 ``bench/out/bench_pbssdb.json``. Goals: under 60 s and under 4 GB.
@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from glassbonds.bond_database import build_and_write_pbssdb
+from glassbonds.database.pbssdb import build_and_write_pbssdb
 from glassbonds.descriptors import SoapParameters
 
 REPO = Path(__file__).resolve().parents[1]

@@ -7,8 +7,8 @@ cross-database run). output: ``dat``, ``info``, ``png``, ``model``. params: ``bo
 
 from pathlib import Path
 
+from glassbonds.model.training import FitOutputs, Hyperparameters, load_bond_set, run_fit
 from glassbonds.rule_log import rule_log
-from glassbonds.training import FitOutputs, Hyperparameters, load_bond_set, run_fit
 
 with rule_log(snakemake.log[0]):  # noqa: F821
     smk = snakemake  # noqa: F821

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from glassbonds.descriptors import SoapParameters
 from glassbonds.errors import InputError
-from glassbonds.inference import FittedModels, infer_frames
+from glassbonds.inference.predict import FittedModels, infer_frames
 
 snakemake = globals()["snakemake"]  # injected by Snakemake
 

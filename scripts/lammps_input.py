@@ -1,6 +1,6 @@
 """Rule lammps_input: write <NC>.lmp.inp and copy the potential into the run directory."""
 
-from glassbonds.lammps_io import prepare_run
+from glassbonds.io.lammps import prepare_run
 from glassbonds.rule_log import rule_log
 
 with rule_log(snakemake.log[0]):  # noqa: F821

@@ -7,14 +7,14 @@ params: ``bond_type``, ``sizes``, ``n_test``, ``seeds``, ``zeta``, ``sigma``, ``
 
 from pathlib import Path
 
-from glassbonds.rule_log import rule_log
-from glassbonds.training import (
+from glassbonds.model.training import (
     Hyperparameters,
     learning_curve,
     load_bond_set,
     summarise_learning_curve,
     write_learning_curve,
 )
+from glassbonds.rule_log import rule_log
 
 with rule_log(snakemake.log[0]):  # noqa: F821
     smk = snakemake  # noqa: F821

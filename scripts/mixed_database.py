@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from glassbonds.bond_database import (
+from glassbonds.database.pbssdb import (
     MixedDatabaseSpec,
     load_store,
     mix_databases,

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from glassbonds.bond_database import build_and_write_pbssdb
+from glassbonds.database.pbssdb import build_and_write_pbssdb
 from glassbonds.descriptors import SoapParameters
 from glassbonds.rule_log import rule_log
 from glassbonds.tree import SubRun

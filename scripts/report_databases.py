@@ -5,8 +5,8 @@ input: ``summaries`` and ``pbssdb_metadata`` (one per composition, params order)
 ``compositions``, ``mixed`` (names), ``bond_types``.
 """
 
+from glassbonds.report.html import write_database_report
 from glassbonds.rule_log import rule_log
-from glassbonds.run_report import write_database_report
 
 with rule_log(snakemake.log[0]):  # noqa: F821
     smk = snakemake  # noqa: F821

@@ -4,8 +4,8 @@ input: ``info`` (the fits' .info files, params order). output: ``html``, ``png``
 params: ``fits`` (dicts: bond_type, database, n_train, n_test, zeta, sigma, gamma).
 """
 
+from glassbonds.report.html import FitRecord, write_rmse_report
 from glassbonds.rule_log import rule_log
-from glassbonds.run_report import FitRecord, write_rmse_report
 
 with rule_log(snakemake.log[0]):  # noqa: F821
     smk = snakemake  # noqa: F821

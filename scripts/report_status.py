@@ -1,11 +1,11 @@
-"""Rule report_status: status table and plot of every sub-run (glassbonds.run_report).
+"""Rule report_status: status table and plot of every sub-run (glassbonds.report.html).
 
 input: ``status`` (subrun.status files, same order as params.subruns). output: ``html``,
 ``png``. params: ``subruns`` ([nc, nat, run, sub] per file), ``compositions``.
 """
 
+from glassbonds.report.html import SubRunRecord, write_status_report
 from glassbonds.rule_log import rule_log
-from glassbonds.run_report import SubRunRecord, write_status_report
 from glassbonds.subrun_status import read_status_file
 
 with rule_log(snakemake.log[0]):  # noqa: F821

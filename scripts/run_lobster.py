@@ -3,8 +3,8 @@
 import shutil
 from pathlib import Path
 
-from glassbonds.lobster_io import run_lobster
-from glassbonds.qe_io import read_scf_outcome
+from glassbonds.io.lobster import run_lobster
+from glassbonds.io.qe import read_scf_outcome
 from glassbonds.rule_log import rule_log
 
 with rule_log(snakemake.log[0]):  # noqa: F821

@@ -1,4 +1,4 @@
-"""Rule qe_scf: pw.x on one sub-run's scf input (glassbonds.qe_io.run_pw).
+"""Rule qe_scf: pw.x on one sub-run's scf input (glassbonds.io.qe.run_pw).
 
 input.scf_in; output.scf_out; config qe.command: the launcher template, with {tasks} (the
 rule's resources.tasks) and {pools} (qe.pools), e.g. "srun -n {tasks} pw.x -npool {pools}"
@@ -9,7 +9,7 @@ params.scratch: QE's outdir as written in the input. pw.x runs in the output's d
 import sys
 from pathlib import Path
 
-from glassbonds.qe_io import run_pw
+from glassbonds.io.qe import run_pw
 from glassbonds.rule_log import rule_log
 
 with rule_log(snakemake.log[0]):  # noqa: F821

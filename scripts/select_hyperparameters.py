@@ -7,8 +7,8 @@ input: ``database`` (metadata.json of a bond database store). output: ``scores``
 
 from pathlib import Path
 
+from glassbonds.model.training import load_bond_set, select_hyperparameters, write_selection
 from glassbonds.rule_log import rule_log
-from glassbonds.training import load_bond_set, select_hyperparameters, write_selection
 
 with rule_log(snakemake.log[0]):  # noqa: F821
     smk = snakemake  # noqa: F821

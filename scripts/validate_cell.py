@@ -5,8 +5,8 @@ input: ``models`` (model .npz files), ``xyz``, ``soap`` (SOAP .npz), ``icohplist
 output: ``rmsd`` (TSV), ``png``.
 """
 
+from glassbonds.model.training import run_validate_cell
 from glassbonds.rule_log import rule_log
-from glassbonds.training import run_validate_cell
 
 with rule_log(snakemake.log[0]):  # noqa: F821
     smk = snakemake  # noqa: F821

@@ -1,4 +1,4 @@
-"""Rule pseudopotential: one UPF made by ld1.x (glassbonds.pseudopotentials).
+"""Rule pseudopotential: one UPF made by ld1.x (glassbonds.io.pseudopotentials).
 
 input.ld1: the ld1.x input; output[0]: the UPF; params.ld1_command (optional, "ld1.x"),
 params.workdir (optional, the UPF's directory).
@@ -6,7 +6,7 @@ params.workdir (optional, the UPF's directory).
 
 from pathlib import Path
 
-from glassbonds.pseudopotentials import generate_pseudopotential
+from glassbonds.io.pseudopotentials import generate_pseudopotential
 from glassbonds.rule_log import rule_log
 
 with rule_log(snakemake.log[0]):  # noqa: F821

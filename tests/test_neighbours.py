@@ -152,7 +152,7 @@ def _published_counts() -> dict[str, int]:
 def test_real_10k_cell() -> None:
     if not REAL_CELL.is_file() or not REAL_INFO.is_file():
         pytest.skip(f"shared data absent: {SHARED}")
-    from glassbonds.lammps_io import read_data_file
+    from glassbonds.io.lammps import read_data_file
 
     atoms = read_data_file(REAL_CELL, {1: "Zr", 2: "Cu", 3: "Al"})
     counts = find_bonds_in_atoms(atoms).counts()

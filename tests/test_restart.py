@@ -28,8 +28,8 @@ from pathlib import Path
 
 import pytest
 
-from glassbonds.lobster_io import read_icohplist, read_lobster_log
-from glassbonds.qe_io import read_scf_outcome
+from glassbonds.io.lobster import read_icohplist, read_lobster_log
+from glassbonds.io.qe import read_scf_outcome
 from tests.fixture_run import REPO, SNAKEMAKE, fixture_config, snakemake, write_config
 
 NC = "Zr50Cu50"

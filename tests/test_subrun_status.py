@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from glassbonds.errors import InputError
-from glassbonds.lobster_io import LobsterLog
+from glassbonds.io.lobster import LobsterLog
 from glassbonds.subrun_status import (
     StatusCode,
     SubRunStatus,

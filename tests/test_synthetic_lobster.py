@@ -12,7 +12,7 @@ import pytest
 from ase import Atoms
 
 from glassbonds.composition import bond_type_of
-from glassbonds.lobster_io import (
+from glassbonds.io.lobster import (
     count_icohp_bonds,
     read_icohplist,
     read_lobster_log,

@@ -13,7 +13,7 @@ from ase.io import read
 
 from glassbonds.cells import STUDY_TRANSFORMATIONS
 from glassbonds.descriptors import load_soap
-from glassbonds.lammps_io import iter_dump_frames
+from glassbonds.io.lammps import iter_dump_frames
 from glassbonds.subrun_status import read_status_file
 from tests.fixture_run import fixture_config, snakemake, write_config
 

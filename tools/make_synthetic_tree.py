@@ -17,8 +17,8 @@ Two kinds:
     For the PBSSDB scale benchmark: one composition (Zr49Cu49Al2) with 40 runs x 15 sub-runs
     of 100 atoms: random dense cells (random sequential addition with a minimum distance in
     a cube of side ``--side`` angstrom) and the study's 15 transformations, then per sub-run
-    ``<NC>.xyz``, ``lobsterin-quippy`` (``lobster_io.neighbour_list_text``, SOAP cutoff),
-    ``ICOHPLIST.lobster`` (``synthetic_lobster.synthetic_icohp`` + ``lobster_io.icohplist_text``),
+    ``<NC>.xyz``, ``lobsterin-quippy`` (``io.lobster.neighbour_list_text``, SOAP cutoff),
+    ``ICOHPLIST.lobster`` (``synthetic_lobster.synthetic_icohp`` + ``io.lobster.icohplist_text``),
     ``subrun.status`` (DONE) and ``SOAPS.npz`` with random L2-normalised 2100-long vectors
     recorded with the parameters of ``SoapParameters(("Zr", "Cu", "Al"))`` (real SOAP for 600
     cells would take too long). About 450,000 bonds with the defaults.
@@ -44,7 +44,7 @@ from ase.io import write as write_structure
 from glassbonds.cells import STUDY_TRANSFORMATIONS, deform
 from glassbonds.descriptors import SoapParameters, save_soap
 from glassbonds.files import atomic_path, write_text
-from glassbonds.lobster_io import LobsterSettings, icohplist_text, neighbour_list_text
+from glassbonds.io.lobster import LobsterSettings, icohplist_text, neighbour_list_text
 from glassbonds.subrun_status import StatusCode, SubRunStatus, write_status_file
 from glassbonds.synthetic_lobster import synthetic_icohp
 from glassbonds.tree import SubRun

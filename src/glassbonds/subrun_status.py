@@ -55,8 +55,8 @@ from pathlib import Path
 
 from glassbonds.errors import InputError
 from glassbonds.files import write_text
-from glassbonds.lobster_io import count_icohp_bonds, read_lobster_log
-from glassbonds.qe_io import read_scf_outcome
+from glassbonds.io.lobster import count_icohp_bonds, read_lobster_log
+from glassbonds.io.qe import read_scf_outcome
 
 
 class StatusCode(IntEnum):

@@ -1,7 +1,7 @@
 """Sub-run inputs: from the last frame of a run's dump to the 15 deformed cells and, per
 sub-run, ``<NC>.xyz``, ``<NC>.scf.in``, ``lobsterin`` and ``lobsterin-quippy``.
 
-This module only assembles the pieces of :mod:`cells`, :mod:`qe_io` and :mod:`lobster_io`
+This module only assembles the pieces of :mod:`cells`, :mod:`io.qe` and :mod:`io.lobster`
 from the workflow configuration (lengths in angstrom).
 """
 
@@ -17,9 +17,9 @@ from ase.io import write as write_structure
 from glassbonds.cells import deform, transformations_from_config
 from glassbonds.errors import InputError
 from glassbonds.files import atomic_path, write_text
-from glassbonds.lammps_io import last_dump_frame
-from glassbonds.lobster_io import LobsterSettings, lobsterin_text, neighbour_list_text
-from glassbonds.qe_io import ScfSettings, basis_function_count, scf_input
+from glassbonds.io.lammps import last_dump_frame
+from glassbonds.io.lobster import LobsterSettings, lobsterin_text, neighbour_list_text
+from glassbonds.io.qe import ScfSettings, basis_function_count, scf_input
 
 # config key of the workflow -> ScfSettings field
 _QE_KEYS = {

@@ -35,7 +35,7 @@ from ase.io import read as read_structure
 from ase.neighborlist import neighbor_list
 
 from glassbonds.files import write_text
-from glassbonds.lobster_io import icohplist_text
+from glassbonds.io.lobster import icohplist_text
 
 METALLIC_RADIUS = {"Zr": 1.60, "Cu": 1.28, "Al": 1.43, "Ni": 1.24, "Ti": 1.47, "Fe": 1.26}
 BOND_ENERGY = {"Zr": 1.9, "Cu": 0.75, "Al": 1.2, "Ni": 0.9, "Ti": 1.6, "Fe": 1.0}

@@ -1,6 +1,6 @@
 # Report artifacts for `snakemake --report`: sub-run status, bond databases, test RMSE per
 # bond type against the published values, and ETL inference summaries (HTML tables and PNG
-# plots; the logic is in glassbonds.run_report).
+# plots; the logic is in glassbonds.report.html).
 REPORT_DIR = f"{ROOT}/report"
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from glassbonds.bond_database import (
+from glassbonds.database.pbssdb import (
     BondDatabase,
     MixedDatabaseSpec,
     SubRunFiles,
@@ -25,7 +25,7 @@ from glassbonds.descriptors import SoapParameters, save_soap
 from glassbonds.errors import InputError
 from glassbonds.tree import SubRun
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared/data/prm-4-113603"
+DATA = Path(__file__).resolve().parents[2].parent / "shared/data/prm-4-113603"
 REAL_SUBRUN = DATA / "G/Zr49Cu49Al2/c/md/lammps/100/21/2000/0"
 REAL_PBSSDB = DATA / "ETL_model/Zr49Cu49Al2-PBSSDB"
 SPECIES = ("Zr", "Cu", "Al")
@@ -223,7 +223,7 @@ def test_legacy_bnd_format_matches_the_study(tmp_path):
             "soap_b": [0],
         }
     )
-    from glassbonds.bond_database import PbssdbResult
+    from glassbonds.database.pbssdb import PbssdbResult
 
     database = BondDatabase("X-PBSSDB", rows, np.zeros((1, 3), np.float32), {}, list(SPECIES))
     write_pbssdb_legacy(PbssdbResult(database, [], []), tmp_path)

@@ -28,7 +28,7 @@ from glassbonds.composition import bond_type_of, bond_types
 from glassbonds.descriptors import load_soap
 from glassbonds.errors import InputError
 from glassbonds.files import atomic_path, sha256, write_text
-from glassbonds.lobster_io import read_icohplist, read_neighbour_list
+from glassbonds.io.lobster import read_icohplist, read_neighbour_list
 from glassbonds.tree import SubRun
 
 USABLE_STATUS_CODES = (1, 4)  # DONE, SCF_CONVERGED_LOB_NOT_FINISHED_BUT_ICOHP_OK

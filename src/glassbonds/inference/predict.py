@@ -56,14 +56,14 @@ from scipy.linalg import solve_triangular
 from glassbonds.descriptors import SoapParameters, soap_vectors
 from glassbonds.errors import InputError
 from glassbonds.files import atomic_path
-from glassbonds.kernel_model import (
+from glassbonds.io.lammps import TruncatedDumpError, iter_dump_frames, read_data_file
+from glassbonds.model.kernel import (
     SoapBondKernelRegressor,
     bond_feature_matrix,
     gaussian_series,
     load_model,
     series_term_count,
 )
-from glassbonds.lammps_io import TruncatedDumpError, iter_dump_frames, read_data_file
 from glassbonds.neighbours import Bonds, find_bonds, normalise_windows
 
 FORMATS = ("lammps-dump", "lammps-data")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from glassbonds.errors import InputError
-from glassbonds.pseudopotentials import (
+from glassbonds.io.pseudopotentials import (
     bundled_ld1_input,
     generate_pseudopotential,
     ld1_output_name,

@@ -13,7 +13,7 @@ from ase.build import bulk
 from ase.io.espresso import read_fortran_namelist
 
 from glassbonds.errors import InputError
-from glassbonds.qe_io import (
+from glassbonds.io.qe import (
     RY_TO_EV,
     PwRunError,
     ScfSettings,
@@ -28,7 +28,7 @@ from glassbonds.qe_io import (
 NC = "Zr49Cu49Al2"
 STUDY_UPFS = {el: f"{el}.aryjr-1.0.0-ld1.UPF" for el in ("Zr", "Cu", "Al")}
 STUDY_BASIS = {"Zr": ["4s", "5s", "4p", "4d"], "Cu": ["3s", "4s", "3p", "3d"], "Al": ["3s", "3p"]}
-RESOURCES = Path(__file__).resolve().parents[1] / "resources" / "pseudopotentials"
+RESOURCES = Path(__file__).resolve().parents[2] / "resources" / "pseudopotentials"
 
 
 def parse_input(text: str) -> tuple[dict, dict]:
@@ -313,7 +313,7 @@ def test_run_pw_with_a_missing_program(tmp_path: Path, pw_input: Path) -> None:
     reason="Quantum ESPRESSO (pw.x, ld1.x) not installed",
 )
 def test_real_pw_run_on_a_tiny_cell(tmp_path: Path) -> None:
-    from glassbonds.pseudopotentials import generate_pseudopotential
+    from glassbonds.io.pseudopotentials import generate_pseudopotential
 
     generate_pseudopotential(RESOURCES / "Cu.ld1.in", tmp_path / "pseudo" / "Cu.UPF", tmp_path)
     atoms = bulk("Cu", "fcc", a=3.63, cubic=True)  # 4 atoms

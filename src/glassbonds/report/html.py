@@ -449,7 +449,7 @@ def rmse_table(fits: Sequence[FitRecord]) -> pd.DataFrame:
     (eV; std of the test -ICOHP), RMSE / std, published RMSE (eV), published σ (Å) and γ,
     RMSE / published. All published fits used ζ 1 and 2000/1000 bonds of Zr49Cu49Al2.
     """
-    from glassbonds.training import read_info
+    from glassbonds.model.training import read_info
 
     rows = []
     for fit in fits:
@@ -555,7 +555,7 @@ def read_inference_bonds(
 
     ``progress`` optionally wraps the iterable of frame steps (e.g. ``tqdm``).
     """
-    from glassbonds.lobster_io import read_icohplist
+    from glassbonds.io.lobster import read_icohplist
 
     directory = Path(summary_path).parent
     frames = inference_frames(summary_path)

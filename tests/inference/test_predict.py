@@ -15,12 +15,12 @@ from ase.io.lammpsdata import write_lammps_data
 
 from glassbonds.descriptors import SoapParameters, soap_vectors
 from glassbonds.errors import InputError
-from glassbonds.inference import ICOHPLIST_HEADER, BondPredictor, FittedModels, infer_frames
-from glassbonds.kernel_model import SoapBondKernelRegressor, bond_feature_matrix, save_model
-from glassbonds.lobster_io import read_icohplist
+from glassbonds.inference.predict import ICOHPLIST_HEADER, BondPredictor, FittedModels, infer_frames
+from glassbonds.io.lobster import read_icohplist
+from glassbonds.model.kernel import SoapBondKernelRegressor, bond_feature_matrix, save_model
 from glassbonds.neighbours import DEFAULT_WINDOWS, STUDY_SPECIES, find_bonds_in_atoms
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 SHARED = ROOT / ".." / "shared" / "data" / "prm-4-113603"
 REAL_ICOHPLIST = SHARED / "G/Zr49Cu49Al2/c/md/lammps/100/21/2000/0/ICOHPLIST.lobster"
 TYPE_MAP = {1: "Zr", 2: "Cu", 3: "Al"}
@@ -229,7 +229,7 @@ def test_header_matches_a_real_icohplist() -> None:
     real = REAL_ICOHPLIST.read_text().splitlines()
     assert real[0] == ICOHPLIST_HEADER
     # Column layout: reformatting a real line with the writer's widths reproduces it.
-    from glassbonds.inference import icohplist_text
+    from glassbonds.inference.predict import icohplist_text
     from glassbonds.neighbours import Bonds
 
     table = read_icohplist(REAL_ICOHPLIST).head(20)

@@ -13,7 +13,7 @@ import pytest
 from ase.io import read
 
 from glassbonds.errors import InputError
-from glassbonds.lobster_io import (
+from glassbonds.io.lobster import (
     ICOHP_COLUMNS,
     LobsterSettings,
     count_icohp_bonds,

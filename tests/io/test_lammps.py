@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from glassbonds.errors import InputError
-from glassbonds.lammps_io import (
+from glassbonds.io.lammps import (
     MeltQuenchSettings,
     TruncatedDumpError,
     iter_dump_frames,

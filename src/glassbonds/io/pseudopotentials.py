@@ -28,7 +28,7 @@ from glassbonds.errors import InputError
 from glassbonds.files import atomic_path
 
 # resources/ sits beside src/ in the repository (editable install, Snakemake's workdir).
-RESOURCE_DIR = Path(__file__).resolve().parents[2] / "resources" / "pseudopotentials"
+RESOURCE_DIR = Path(__file__).resolve().parents[3] / "resources" / "pseudopotentials"
 
 _FILE_PSEUDOPW = re.compile(r"file_pseudopw\s*=\s*['\"]([^'\"]+)['\"]", re.IGNORECASE)
 _Z_VALENCE = re.compile(r'z_valence\s*=\s*"\s*([-+0-9.EeDd]+)\s*"')

@@ -23,11 +23,11 @@ import pandas as pd
 from ase import Atoms
 from sklearn.model_selection import GridSearchCV, KFold
 
-from glassbonds.bond_database import load_store
 from glassbonds.composition import bond_type_of
+from glassbonds.database.pbssdb import load_store
 from glassbonds.errors import InputError
 from glassbonds.files import atomic_path, write_text
-from glassbonds.kernel_model import SoapBondKernelRegressor, bond_feature_matrix, save_model
+from glassbonds.model.kernel import SoapBondKernelRegressor, bond_feature_matrix, save_model
 
 # ----------------------------------------------------------------------------- records
 
@@ -677,7 +677,7 @@ def cell_bond_table(atoms: Atoms, bonds: pd.DataFrame, species: Sequence[str]) -
         raise InputError(
             "validate_cell bonds",
             f"missing columns {sorted(missing)}",
-            "pass the table of lobster_io.read_icohplist",
+            "pass the table of glassbonds.io.lobster.read_icohplist",
         )
     if len(bonds) == 0:
         raise InputError(
@@ -817,8 +817,8 @@ def run_validate_cell(
     import ase.io
 
     from glassbonds.descriptors import load_soap
-    from glassbonds.kernel_model import load_model
-    from glassbonds.lobster_io import read_icohplist
+    from glassbonds.io.lobster import read_icohplist
+    from glassbonds.model.kernel import load_model
 
     soap = load_soap(soap_path)
     models = {}

@@ -8,7 +8,7 @@ from sklearn.base import clone
 from sklearn.model_selection import KFold, cross_val_score
 
 from glassbonds.errors import InputError
-from glassbonds.kernel_model import (
+from glassbonds.model.kernel import (
     SoapBondKernelRegressor,
     bond_feature_matrix,
     kernel_block,
@@ -102,7 +102,7 @@ def test_fitted_attributes_describe_the_training_bonds():
 
 
 def test_predictions_do_not_depend_on_block_size(monkeypatch):
-    import glassbonds.kernel_model as km
+    import glassbonds.model.kernel as km
 
     X, y = random_bonds(50)
     X_test, _ = random_bonds(30, seed=3)
@@ -219,7 +219,7 @@ def test_bad_input_is_reported():
 
 @pytest.mark.parametrize(("n", "block"), [(10, 3), (257, 64), (300, 300)])
 def test_blocked_cholesky_reads_only_the_lower_triangle(n, block):
-    from glassbonds.kernel_model import _cholesky_in_place
+    from glassbonds.model.kernel import _cholesky_in_place
 
     rng = np.random.default_rng(n)
     m = rng.random((n, n))

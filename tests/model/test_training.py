@@ -13,8 +13,8 @@ from ase import Atoms
 from sklearn.model_selection import KFold
 
 from glassbonds.errors import InputError
-from glassbonds.kernel_model import load_model
-from glassbonds.training import (
+from glassbonds.model.kernel import load_model
+from glassbonds.model.training import (
     BondSet,
     FitOutputs,
     Hyperparameters,
@@ -34,7 +34,7 @@ from glassbonds.training import (
     write_selection,
 )
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DATA = REPO.parent / "shared" / "data" / "prm-4-113603"
 SUBRUN = DATA / "G" / "Zr49Cu49Al2" / "c" / "md" / "lammps" / "100" / "21" / "2000" / "0"
 PUBLISHED = DATA / "TT" / "fit-results-Zr49Cu49Al2"
@@ -148,7 +148,7 @@ def test_run_fit_writes_published_layouts(tmp_path):
 
 
 def _split_like_run_fit(bonds, n_train, n_test, seed):
-    from glassbonds.training import split_train_test
+    from glassbonds.model.training import split_train_test
 
     return split_train_test(bonds, n_train, n_test, seed)
 
@@ -283,7 +283,7 @@ def test_validate_cell_predicts_modelled_types_only(tmp_path):
         }
     )
     train = synthetic_bonds(80)
-    from glassbonds.kernel_model import SoapBondKernelRegressor
+    from glassbonds.model.kernel import SoapBondKernelRegressor
 
     zr_cu = SoapBondKernelRegressor().fit(train.features(), train.target)
     cu_cu = SoapBondKernelRegressor(sigma=0.3).fit(train.features(), train.target)
@@ -329,7 +329,7 @@ def test_accuracy_on_real_subrun(request):
     import ase.io
 
     from glassbonds.descriptors import SoapParameters, soap_vectors
-    from glassbonds.training import cell_bond_table
+    from glassbonds.model.training import cell_bond_table
 
     atoms = ase.io.read(SUBRUN / "Zr49Cu49Al2.xyz")
     parameters = SoapParameters(species=("Zr", "Cu", "Al"))
@@ -425,7 +425,7 @@ def _run_script(name: str, tmp_path: Path, **sections) -> None:
 
 def _store(tmp_path: Path, bonds: BondSet) -> Path:
     """A bond database store as the database engineer's ``save_store`` writes it."""
-    from glassbonds.bond_database import BondDatabase, save_store
+    from glassbonds.database.pbssdb import BondDatabase, save_store
 
     n = len(bonds)
     rows = pd.DataFrame(
@@ -518,8 +518,8 @@ def test_validate_cell_script_on_real_subrun(tmp_path):
     import ase.io
 
     from glassbonds.descriptors import SoapParameters, save_soap, soap_vectors
-    from glassbonds.kernel_model import save_model
-    from glassbonds.training import cell_bond_table
+    from glassbonds.model.kernel import save_model
+    from glassbonds.model.training import cell_bond_table
 
     atoms = ase.io.read(SUBRUN / "Zr49Cu49Al2.xyz")
     parameters = SoapParameters(species=("Zr", "Cu", "Al"))

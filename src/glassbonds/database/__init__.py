@@ -1,0 +1,1 @@
+"""Bond databases: the per-composition PBSSDB, its store and legacy text files, mixed databases."""

@@ -1,0 +1,1 @@
+"""Inference: bonds of large LAMMPS cells, predicted -ICOHP, LOBSTER-style outputs."""

@@ -1,0 +1,1 @@
+"""Readers and writers of the programs' files: LAMMPS, Quantum ESPRESSO, LOBSTER."""

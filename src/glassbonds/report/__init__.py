@@ -1,0 +1,1 @@
+"""The run report: tables and plots of status, databases, models and inference."""
