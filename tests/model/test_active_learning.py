@@ -37,7 +37,7 @@ def test_a_cell_far_from_the_training_bonds_scores_highest():
         (1, 2): {"Cu-Cu": bonds_of(rng.uniform(3.4, 3.8, 10), rng)},  # bond lengths never seen
     }
     ranked = acquisition_scores(candidates, {"Cu-Cu": model}, {"Cu-Cu": 1.0})
-    assert list(zip(ranked.run, ranked.subrun)) == [(1, 2), (1, 1)]
+    assert list(zip(ranked.run, ranked.subrun, strict=True)) == [(1, 2), (1, 1)]
     assert ranked.score.iloc[0] > 5 * ranked.score.iloc[1]
 
 
