@@ -45,6 +45,8 @@ RUN_DIR = pattern(tree.RUN_DIR)
 SUBRUN_DIR = pattern(tree.SUBRUN_DIR)
 SOAP_FILE = pattern(tree.SOAP_FILE)
 PBSSDB_DIR = pattern(tree.PBSSDB_DIR)
+PCSSDB_DIR = f"{ROOT}/{{nc}}-PCSSDB"
+PCSSDB_STORE_FILES = ["clusters.parquet", "soap.npy", "metadata.json"]
 MIXED_DIR = pattern(tree.MIXED_DIR)
 BOND_TYPES = bond_types(SPECIES)
 STORE_FILES = ["bonds.parquet", "soap.npy", "metadata.json"]
@@ -264,6 +266,9 @@ def all_targets():
     targets = []
     for nc in config["compositions"]:
         targets += pbssdb_outputs(nc)
+        if config["per_cluster"]["enabled"]:
+            targets += [f"{PCSSDB_DIR.format(nc=nc)}/{el}.xyz" for el in SPECIES]
+            targets.append(f"{TT_DIR}/per-atom-{nc}/{nc}-per-atom-grouped-cv.tsv")
     for spec in config.get("mixed_databases", []):
         targets += mixed_outputs(spec["name"])
     targets += model_targets()

@@ -243,3 +243,45 @@ def load_clusters(store: str | Path, element: str) -> ClusterSet:
         soap=np.asarray(soap[rows["soap_row"].to_numpy()], dtype=np.float64),
         descriptor=metadata["descriptor"],
     )
+
+
+def declared_subrun_files(
+    subruns: Sequence,
+    status_files: Sequence[str | Path],
+    xyz_files: Sequence[str | Path],
+    neighbour_files: Sequence[str | Path],
+    soap_files: Sequence[str | Path],
+    icohplists: Sequence[str | Path],
+) -> list[SubRunFiles]:
+    """One :class:`SubRunFiles` per sub-run from the paths a rule declared, in sub-run order.
+
+    The first four lists hold one path per sub-run; ``icohplists`` only those that exist (an
+    adopted tree may lack some), matched to their sub-run by directory. A sub-run without
+    one gets the path its directory would hold, which its status then says is absent.
+    """
+    from glassbonds.subrun_status import read_status_file
+
+    counts = {len(subruns), len(status_files), len(xyz_files), len(neighbour_files)}
+    if counts != {len(soap_files)}:
+        raise InputError(
+            "pcssdb inputs", "one status, xyz, neighbour list and SOAP file per sub-run"
+        )
+    by_directory = {Path(path).parent: Path(path) for path in icohplists}
+    files = []
+    for subrun, status_file, xyz, neighbours, soap in zip(
+        subruns, status_files, xyz_files, neighbour_files, soap_files, strict=True
+    ):
+        status = read_status_file(status_file)
+        directory = Path(xyz).parent
+        files.append(
+            SubRunFiles(
+                subrun=subrun,
+                status_code=status.code.study_code,
+                status_reason=status.reason,
+                xyz=Path(xyz),
+                icohplist=by_directory.get(directory, directory / "ICOHPLIST.lobster"),
+                neighbours=Path(neighbours),
+                soap=Path(soap),
+            )
+        )
+    return files
