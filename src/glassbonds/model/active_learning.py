@@ -171,3 +171,36 @@ def subruns_to_reach(curves: pd.DataFrame, goals: Mapping[str, float]) -> pd.Dat
             }
         )
     return pd.DataFrame(rows)
+
+
+def cell_bond_features(
+    atoms, windows: Mapping[str, Sequence[float]], soap_parameters
+) -> dict[str, np.ndarray]:
+    """Bond features (n, 1 + 2F) per bond type of one candidate cell: its bonds within the
+    per-type distance windows (angstrom) and the SOAP vectors of their atoms."""
+    from glassbonds.descriptors import soap_vectors
+    from glassbonds.model.kernel import bond_feature_matrix
+    from glassbonds.neighbours import find_bonds_in_atoms
+
+    bonds = find_bonds_in_atoms(atoms, windows, soap_parameters.species)
+    soap = soap_vectors(atoms, soap_parameters)
+    features = {}
+    for index, name in enumerate(bonds.type_names):
+        chosen = bonds.bond_type == index
+        features[name] = bond_feature_matrix(
+            bonds.distance[chosen], soap[bonds.atom_a[chosen]], soap[bonds.atom_b[chosen]]
+        )
+    return features
+
+
+def next_dft_subruns(
+    ranked: pd.DataFrame, dft_subruns: Mapping[str, Sequence[str]], count: int
+) -> dict[str, list[str]]:
+    """The config's ``dft_subruns`` with the ``count`` best candidates added (``"RUN/SUB"``).
+
+    ``ranked`` has columns nc, run, subrun, best first; compositions keep their entries.
+    """
+    chosen = {nc: list(entries) for nc, entries in dft_subruns.items()}
+    for row in ranked.head(count).itertuples():
+        chosen.setdefault(row.nc, []).append(f"{row.run}/{row.subrun}")
+    return chosen

@@ -59,3 +59,25 @@ def per_atom_parity_figure(held_out: Mapping[str, pd.DataFrame]):
         axes.set_xlabel("predicted sum of -ICOHP (eV)")
     axes_row[0].set_ylabel("DFT sum of -ICOHP (eV)")
     return figure
+
+
+def acquisition_figure(ranked: pd.DataFrame, bond_types: list[str], chosen: int):
+    """Acquisition score of every candidate sub-run, stacked by bond type, best first; the
+    ``chosen`` best are marked."""
+    if ranked.empty:
+        return message_figure("no candidate sub-runs")
+    figure = new_figure(max(4.0, 0.35 * len(ranked) + 1.5), 3.2)
+    axes = figure.add_subplot(1, 1, 1)
+    labels = [f"{r.nc} {r.run}/{r.subrun}" for r in ranked.itertuples()]
+    bottom = np.zeros(len(ranked))
+    for bond_type in bond_types:
+        if bond_type not in ranked:
+            continue
+        values = ranked[bond_type].fillna(0.0).to_numpy()
+        axes.bar(labels, values, bottom=bottom, color=bond_colour(bond_type), label=bond_type)
+        bottom += values
+    axes.axvline(min(chosen, len(ranked)) - 0.5, color="k", ls="--", lw=1)
+    axes.set_ylabel("relative predictive variance")
+    axes.tick_params(axis="x", labelrotation=90, labelsize=7)
+    axes.legend(fontsize=7)
+    return figure
