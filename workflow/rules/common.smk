@@ -83,7 +83,9 @@ def gets_dft(subrun):
     """Whether a sub-run is computed (DFT, LOBSTER, databases): every sub-run unless the
     config's active_learning.dft_subruns lists its composition ("RUN" or "RUN/SUB")."""
     chosen = DFT_SUBRUNS.get(subrun.nc)
-    return chosen is None or bool({str(subrun.run), f"{subrun.run}/{subrun.sub}"} & set(chosen))
+    return chosen is None or bool(
+        {str(subrun.run), f"{subrun.run}/{subrun.sub}"} & set(chosen)
+    )
 
 
 def subruns_of(nc):
@@ -94,7 +96,10 @@ def subruns_of(nc):
 def candidate_subruns():
     """Sub-runs with a structure but no DFT yet: what active learning ranks."""
     return [
-        s for nc in config["compositions"] for s in configured_subruns(nc) if not gets_dft(s)
+        s
+        for nc in config["compositions"]
+        for s in configured_subruns(nc)
+        if not gets_dft(s)
     ]
 
 
