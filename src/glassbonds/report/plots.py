@@ -34,6 +34,7 @@ def selection_curves_figure(curves: pd.DataFrame, goals: Mapping[str, float]):
         if bond_type in goals:
             axes.axhline(goals[bond_type], color="0.3", ls=":", lw=1, label="published")
         axes.set_title(bond_type)
+        axes.set_yscale("log")
         axes.set_xlabel("DFT sub-runs in training")
     axes_row[0].set_ylabel("held-out RMSE (eV)")
     axes_row[0].legend(fontsize=8)
