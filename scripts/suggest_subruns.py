@@ -37,15 +37,13 @@ with rule_log(snakemake.log[0]):  # noqa: F821
     variance = {b: float(np.var(load_bond_set(store, b).target)) for b in models}
     parameters = SoapParameters.from_config(sm.params.species, sm.params.soap)
     windows = {b: w for b, w in sm.params.windows.items() if b in models}
-    candidates = {}
-    keys = {}
-    for (nc, run, sub), xyz in tqdm(
-        list(zip(sm.params.candidates, sm.input.candidates, strict=True)), desc="candidates"
-    ):
-        candidates[(run, sub)] = cell_bond_features(read(xyz), windows, parameters)
-        keys[(run, sub)] = nc
-    ranked = acquisition_scores(candidates, models, variance)
-    ranked.insert(0, "nc", [keys[(r, s)] for r, s in zip(ranked.run, ranked.subrun, strict=True)])
+    candidates = {
+        (nc, run, sub): cell_bond_features(read(xyz), windows, parameters)
+        for (nc, run, sub), xyz in tqdm(
+            list(zip(sm.params.candidates, sm.input.candidates, strict=True)), desc="candidates"
+        )
+    }
+    ranked = acquisition_scores(candidates, models, variance, key_columns=("nc", "run", "subrun"))
     ranked.insert(0, "rank", np.arange(1, len(ranked) + 1))
     write_text(sm.output.table, ranked.to_csv(sep="\t", index=False, float_format="%.6g"))
     fragment = {

@@ -118,3 +118,19 @@ def test_a_pool_no_larger_than_the_start_is_refused():
     bonds = synthetic_database(3, rng)
     with pytest.raises(InputError, match="candidate sub-runs"):
         selection_curves(bonds, lambda _: SoapBondKernelRegressor(), [[(7, 0)]], start=2)
+
+
+def test_candidates_of_several_compositions_keep_their_own_keys():
+    rng = np.random.default_rng(4)
+    train = bonds_of(rng.uniform(2.4, 2.8, 40), rng)
+    model = SoapBondKernelRegressor(sigma=0.2, gamma=0.01).fit(train, strength(train))
+    # the same run and sub-run numbers in two compositions are two candidates
+    candidates = {
+        ("Zr50Cu50", 2, 8): {"Cu-Cu": bonds_of(rng.uniform(3.4, 3.8, 5), rng)},
+        ("Zr25Cu75", 2, 8): {"Cu-Cu": bonds_of(rng.uniform(2.4, 2.8, 5), rng)},
+    }
+    ranked = acquisition_scores(
+        candidates, {"Cu-Cu": model}, {"Cu-Cu": 1.0}, key_columns=("nc", "run", "subrun")
+    )
+    assert list(ranked.nc) == ["Zr50Cu50", "Zr25Cu75"]
+    assert list(ranked.subrun) == [8, 8]

@@ -40,16 +40,18 @@ class TypeBonds:
 
 
 def acquisition_scores(
-    candidates: Mapping[SubRunKey, Mapping[str, np.ndarray]],
+    candidates: Mapping[tuple, Mapping[str, np.ndarray]],
     models: Mapping[str, object],
     target_variance: Mapping[str, float],
+    key_columns: Sequence[str] = ("run", "subrun"),
 ) -> pd.DataFrame:
     """Score of each candidate: sum over types of the mean relative predictive variance.
 
-    ``candidates`` maps a sub-run to its bond features per type; ``models`` are fitted
+    ``candidates`` maps a sub-run key (a tuple named by ``key_columns``, e.g. (run, sub-run)
+    or (composition, run, sub-run)) to its bond features per type; ``models`` are fitted
     regressors with ``predict(X, return_std=True)``; ``target_variance`` is the variance
     (eV^2) of each type's training targets. Returns one row per candidate, best first, with
-    the score and the per-type terms.
+    the key columns, the score and the per-type terms.
     """
     rows = []
     for key, by_type in candidates.items():
@@ -59,10 +61,12 @@ def acquisition_scores(
                 continue
             _, std = models[bond_type].predict(features, return_std=True)
             terms[bond_type] = float(np.mean(std**2) / max(target_variance[bond_type], 1e-12))
-        rows.append({"run": key[0], "subrun": key[1], "score": sum(terms.values()), **terms})
+        rows.append(
+            {**dict(zip(key_columns, key, strict=True)), "score": sum(terms.values()), **terms}
+        )
     table = pd.DataFrame(rows)
     if table.empty:
-        return pd.DataFrame(columns=["run", "subrun", "score"])
+        return pd.DataFrame(columns=[*key_columns, "score"])
     return table.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
 
 
