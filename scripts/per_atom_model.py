@@ -12,8 +12,7 @@ from tqdm import tqdm
 from glassbonds.database.pcssdb import load_clusters
 from glassbonds.files import atomic_path, write_text
 from glassbonds.model.per_atom import PerAtomSettings, evaluate_per_atom
-from glassbonds.report.html import save_figure
-from glassbonds.report.plots import per_atom_parity_figure
+from glassbonds.report.plots import per_atom_parity_figure, save_figure
 from glassbonds.rule_log import rule_log
 
 with rule_log(snakemake.log[0]):  # noqa: F821

@@ -24,8 +24,7 @@ from glassbonds.model.active_learning import (
 )
 from glassbonds.model.kernel import load_model
 from glassbonds.model.training import load_bond_set
-from glassbonds.report.html import save_figure
-from glassbonds.report.plots import acquisition_figure
+from glassbonds.report.plots import acquisition_figure, save_figure
 from glassbonds.rule_log import rule_log
 
 with rule_log(snakemake.log[0]):  # noqa: F821
