@@ -3,8 +3,8 @@
 
 input.scf_in; output.scf_out (the converged attempt, or the last one: the status step then
 records the sub-run as not converged); beside it the attempts' files and ``scf.attempts``.
-config qe.command: the launcher template, with {tasks} (the rule's resources.tasks) and
-{pools} (qe.pools), e.g. "srun -n {tasks} pw.x -npool {pools}"; config qe.recovery: the
+config qe.command: the launcher template, with {tasks} and {pools} (the rule's resources
+tasks and pools: config qe.tasks/qe.pools unless a profile's set-resources says otherwise), e.g. "srun -n {tasks} pw.x -npool {pools}"; config qe.recovery: the
 retry ladder (both read here, not passed as params: Snakemake would take the braces for
 wildcards, and a changed ladder must not rerun converged sub-runs). params.scratch: QE's
 outdir as written in the input. pw.x runs in the output's directory.
@@ -19,7 +19,7 @@ from glassbonds.rule_log import rule_log
 with rule_log(snakemake.log[0]):  # noqa: F821
     sm = snakemake  # noqa: F821
     qe = sm.config["qe"]
-    command = qe["command"].format(tasks=sm.resources.tasks, pools=qe["pools"])
+    command = qe["command"].format(tasks=sm.resources.tasks, pools=sm.resources.pools)
     record = run_pw_with_recovery(
         command,
         sm.input.scf_in,

@@ -1,15 +1,21 @@
 """The Slurm executor profile against a real single-node Slurm cluster on this machine.
 
 ``tools/local_slurm.py`` starts slurmctld and slurmd (Debian slurm-wlm) in a temporary
-directory; Snakemake then runs with ``--profile profiles/slurm-local``. The test proves
+directory; Snakemake then runs as users type it, ``snakemake --profile slurm``, with the
+global profile ``slurm`` installed by ``tools/install_slurm_profile.py`` (``make
+slurm-profile``) from the local cluster's template ``profiles/slurm-local`` under a
+temporary ``XDG_CONFIG_HOME``, and the 2-CPU per-rule resources of the workflow profile
+``profiles/small`` (``--workflow-profile small``) instead of the production-size
+``profiles/default``. The test proves
 that the jobs went through Slurm without sacct (there is no slurmdbd): every job left a
 Slurm log named by its Slurm job id in the plugin's log directory, slurmctld logged the
 allocation ('sched: Allocate JobId=N ... #CPUs=c') and the completion ('WEXITSTATUS 0') of
 exactly those ids, and the MPI rule's allocation had as many CPUs as its ``tasks``.
 
-The test skips, with the precise reason, only when the daemons cannot start (not root,
-Slurm not installed, another local cluster running); set GLASSBONDS_REQUIRE_SLURM=1 to make
-that a failure instead.
+The test skips, saying so, only when the Slurm programs are not installed; when they are,
+and the project's own ``slurm.conf`` cannot start the daemons (or we are not root), it
+fails with the daemons' logs. Another local cluster of the helper running (another test
+session) is waited for.
 """
 
 from __future__ import annotations
@@ -30,7 +36,8 @@ sys.path.insert(0, str(REPO / "tools"))
 import local_slurm  # noqa: E402
 
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
-PROFILE = REPO / "profiles" / "slurm-local"
+LOCAL_TEMPLATE = REPO / "profiles" / "slurm-local"
+INSTALL_PROFILE = REPO / "tools" / "install_slurm_profile.py"
 RUN_TIMEOUT = 290.0
 
 TINY_SNAKEFILE = """\
@@ -143,16 +150,130 @@ def fixture_target(tmp_path: Path) -> Target:
 TARGETS = {"tiny": tiny_target, "fixture": fixture_target}
 
 
+def start_or_skip(run_dir: Path, lock_wait: float = RUN_TIMEOUT) -> local_slurm.LocalSlurm:
+    """A started local cluster; skip only when Slurm is not installed, fail otherwise."""
+    try:
+        return local_slurm.start(run_dir, lock_wait=lock_wait)
+    except local_slurm.SlurmNotInstalledError as err:
+        pytest.skip(f"Slurm is not installed here: {err}")
+    except local_slurm.LocalSlurmError as err:
+        pytest.fail(
+            f"slurm-wlm is installed but the project's local cluster did not start "
+            f"({type(err).__name__}): {err}"
+        )
+
+
+@pytest.mark.parametrize(
+    ("error", "outcome"),
+    [
+        (local_slurm.SlurmNotInstalledError("Slurm programs not installed: slurmd"), "skip"),
+        (local_slurm.SlurmStartError("slurmctld exited: bad slurm.conf line"), "fail"),
+        (local_slurm.SlurmUnavailableError("needs root"), "fail"),
+        (local_slurm.SlurmBusyError("another cluster"), "fail"),
+    ],
+)
+def test_only_missing_slurm_programs_skip(
+    error: Exception, outcome: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A cluster that cannot start with the project's slurm.conf is a failure, not a skip."""
+
+    def broken_start(*args: object, **kwargs: object) -> None:
+        raise error
+
+    monkeypatch.setattr(local_slurm, "start", broken_start)
+    expected = pytest.skip.Exception if outcome == "skip" else pytest.fail.Exception
+    with pytest.raises(expected, match=str(error)):
+        start_or_skip(tmp_path)
+
+
+def test_a_broken_slurm_conf_fails_with_the_daemons_log(tmp_path: Path) -> None:
+    """The real helper with a slurm.conf the daemons reject: SlurmStartError, never a skip."""
+    if not all(local_slurm.find_program(p) for p in local_slurm.REQUIRED_PROGRAMS):
+        pytest.skip("Slurm is not installed here (slurm-wlm)")
+    if os.geteuid() != 0:
+        pytest.skip("the local Slurm cluster needs root")
+    real = local_slurm.render_config
+
+    def broken(*args: object, **kwargs: object) -> str:
+        return real(*args, **kwargs) + "SelectType=select/no-such-plugin\n"  # type: ignore[arg-type]
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(local_slurm, "render_config", broken)
+    try:
+        with pytest.raises(pytest.fail.Exception, match="did not start"):
+            start_or_skip(tmp_path / "run", lock_wait=RUN_TIMEOUT)
+    finally:
+        mp.undo()
+    assert local_slurm.MARKER not in (
+        local_slurm.SYSTEM_CONF.read_text() if local_slurm.SYSTEM_CONF.exists() else ""
+    )
+
+
+def install_global_profile(config_home: Path, template: Path = LOCAL_TEMPLATE) -> Path:
+    """Run the installer of ``make slurm-profile`` with ``XDG_CONFIG_HOME=config_home``."""
+    env = {**os.environ, "XDG_CONFIG_HOME": str(config_home)}
+    res = subprocess.run(
+        [sys.executable, str(INSTALL_PROFILE), "--template", str(template)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "installed" in res.stdout, res.stdout
+    return config_home / "snakemake" / "slurm" / "profile.yaml"
+
+
+def test_profile_slurm_as_users_type_it(tmp_path: Path) -> None:
+    """`snakemake --profile slurm -n` from the repository root: the installed global profile
+    gives the site (partition, account) and profiles/default the per-rule resources."""
+    config_home = tmp_path / "config"
+    env = {**os.environ, "XDG_CONFIG_HOME": str(config_home), "PATH": os.environ["PATH"]}
+    res = subprocess.run(
+        [sys.executable, str(INSTALL_PROFILE), "--partition", "batch", "--account", "proj1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    installed = config_home / "snakemake" / "slurm" / "profile.yaml"
+    assert str(installed) in res.stdout
+    again = subprocess.run(
+        [sys.executable, str(INSTALL_PROFILE)], env=env, capture_output=True, text=True
+    )
+    assert "kept the installed profile" in again.stdout  # the user's edits survive
+    dry = subprocess.run(
+        [
+            SNAKEMAKE,
+            "--profile",
+            "slurm",
+            "-n",
+            "-p",
+            "--configfile",
+            "config/fixture.yaml",
+            "--config",
+            f"root={tmp_path / 'results'}",
+            "--",
+            f"{tmp_path}/results/Zr50Cu50/c/md/lammps/8/1/2000/0/Zr50Cu50.scf.out",
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert dry.returncode == 0, dry.stderr[-3000:]
+    out = dry.stdout + dry.stderr
+    assert "Using profiles slurm and workflow specific profile profiles/default" in out
+    qe = re.search(r"rule qe_scf:.*?resources: ([^\n]*)", out, re.S)
+    assert qe is not None, out[-2000:]
+    for item in ("slurm_account=proj1", "slurm_partition=batch", "tasks=64", "pools=8"):
+        assert item in qe.group(1), (item, qe.group(1))
+
+
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[local_slurm.LocalSlurm]:
     """A running local cluster, stopped (and /etc/slurm/slurm.conf restored) afterwards."""
-    try:
-        running = local_slurm.start(tmp_path / "slurm-run")
-    except local_slurm.LocalSlurmError as err:
-        reason = f"local Slurm cluster cannot start: {type(err).__name__}: {err}"
-        if os.environ.get("GLASSBONDS_REQUIRE_SLURM") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    running = start_or_skip(tmp_path / "slurm-run")
     try:
         yield running
     finally:
@@ -178,10 +299,14 @@ def test_workflow_runs_through_slurm(
     assert local_slurm.SYSTEM_CONF.read_text() == cluster.conf_path.read_text()
     target = TARGETS[which](tmp_path)
     logdir = tmp_path / "slurm_logs"
+    config_home = tmp_path / "config"
+    install_global_profile(config_home)
     cmd = [
         SNAKEMAKE,
         "--profile",
-        str(PROFILE),
+        "slurm",
+        "--workflow-profile",
+        "small",
         "--slurm-logdir",
         str(logdir),
         *target.args,
@@ -190,7 +315,7 @@ def test_workflow_runs_through_slurm(
     res = subprocess.run(
         cmd,
         cwd=target.workdir,
-        env=cluster.env(),
+        env={**cluster.env(), "XDG_CONFIG_HOME": str(config_home)},
         capture_output=True,
         text=True,
         timeout=RUN_TIMEOUT,
