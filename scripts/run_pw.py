@@ -3,11 +3,12 @@
 
 input.scf_in; output.scf_out (the converged attempt, or the last one: the status step then
 records the sub-run as not converged); beside it the attempts' files and ``scf.attempts``.
-config qe.command: the launcher template, with {tasks} and {pools} (the rule's resources
-tasks and pools: config qe.tasks/qe.pools unless a profile's set-resources says otherwise), e.g. "srun -n {tasks} pw.x -npool {pools}"; config qe.recovery: the
-retry ladder (both read here, not passed as params: Snakemake would take the braces for
-wildcards, and a changed ladder must not rerun converged sub-runs). params.scratch: QE's
-outdir as written in the input. pw.x runs in the output's directory.
+config qe.command: the launcher template, with {tasks} and {pools} from the rule's
+resources (config qe.tasks/qe.pools unless a profile's set-resources says otherwise), e.g.
+"srun -n {tasks} pw.x -npool {pools}"; config qe.recovery: the retry ladder (both read
+here, not passed as params: Snakemake would take the braces for wildcards, and a changed
+ladder must not rerun converged sub-runs). params.scratch: QE's outdir as written in the
+input. pw.x runs in the output's directory.
 """
 
 import sys
