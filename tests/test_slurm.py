@@ -411,3 +411,88 @@ def _is_zombie(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
     except OSError:
         return True
+
+
+ARRAY_SNAKEFILE = """\
+rule all:
+    input:
+        expand("{s}.scf.out", s=["a", "b"]),
+
+
+rule pw:
+    input:
+        "{s}.scf.in",
+    output:
+        "{s}.scf.out",
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=10,
+    shell:
+        "date +%s.%N > {wildcards.s}.start; "
+        "OMP_NUM_THREADS=1 pw.x -input {input} > {output}.tmp; "
+        "date +%s.%N > {wildcards.s}.end; "
+        "echo SLURM_JOB_ID=$SLURM_JOB_ID SLURM_ARRAY_TASK_ID=$SLURM_ARRAY_TASK_ID >> {output}.tmp; "
+        "mv {output}.tmp {output}"
+"""
+
+
+@pytest.mark.slow
+def test_two_pw_subruns_of_one_array_job_overlap(
+    cluster: local_slurm.LocalSlurm, tmp_path: Path
+) -> None:
+    """Snakemake-executor-plugin-slurm 2.8.0 runs a group job's members one after another
+    (its inner snakemake gets ``--jobs 1``; docs/slurm.md), so the supported way to run
+    several pw.x sub-runs at the same time from one submission is a Slurm job array
+    (``--slurm-array-jobs qe_scf``). Two real pw.x runs submitted as one array: both tasks
+    of the same array job, and their recorded start/end times overlap."""
+    import shutil
+
+    from ase.build import bulk
+
+    from glassbonds.io.pseudopotentials import generate_pseudopotential
+    from glassbonds.io.qe import ScfSettings, read_scf_outcome, scf_input
+
+    if not (shutil.which("pw.x") and shutil.which("ld1.x")):
+        pytest.skip("Quantum ESPRESSO (pw.x, ld1.x) not installed")
+    work = tmp_path / "array"
+    work.mkdir()
+    generate_pseudopotential(
+        REPO / "resources/pseudopotentials/Cu.ld1.in", work / "pseudo/Cu.UPF", work
+    )
+    for seed, name in enumerate("ab", start=1):
+        atoms = bulk("Cu", "fcc", a=3.63, cubic=True) * (2, 1, 1)
+        atoms.rattle(0.1, seed=seed)
+        settings = ScfSettings(ecutwfc=40, ecutrho=160, gamma=True)
+        text = scf_input(
+            atoms, settings, name, work / "pseudo", work / "scratch", {"Cu": "Cu.UPF"}, {"Cu": 6}
+        )
+        (work / f"{name}.scf.in").write_text(text)
+    (work / "Snakefile").write_text(ARRAY_SNAKEFILE)
+    config_home = tmp_path / "config"
+    install_global_profile(config_home)
+    logdir = tmp_path / "slurm_logs"
+    cmd = [SNAKEMAKE, "--profile", "slurm", "--slurm-array-jobs", "pw"]
+    res = subprocess.run(
+        [*cmd, "--slurm-logdir", str(logdir)],
+        cwd=work,
+        env={**cluster.env(), "XDG_CONFIG_HOME": str(config_home)},
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+    )
+    assert res.returncode == 0, f"{res.stderr[-4000:]}\n{cluster.diagnostics()}"
+    ids = {}
+    for name in "ab":
+        out = (work / f"{name}.scf.out").read_text()
+        assert read_scf_outcome(work / f"{name}.scf.out").converged, name
+        job = re.search(r"SLURM_JOB_ID=(\d+) SLURM_ARRAY_TASK_ID=(\d+)", out)
+        assert job is not None, out[-500:]
+        ids[name] = job.groups()
+    ctld = cluster.ctld_log.read_text()
+    tasks = re.findall(r"sched: Allocate JobId=(\d+)_(\d+)\(\d+\) NodeList=\S+ #CPUs=1", ctld)
+    print("slurmctld allocations:", tasks)
+    assert len({array for array, _ in tasks}) == 1 and len(tasks) == 2, tasks
+    spans = {n: [float((work / f"{n}.{e}").read_text()) for e in ("start", "end")] for n in "ab"}
+    print("pw.x start/end (epoch s):", spans)
+    assert max(s for s, _ in spans.values()) < min(e for _, e in spans.values()), spans
