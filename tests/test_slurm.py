@@ -496,3 +496,97 @@ def test_two_pw_subruns_of_one_array_job_overlap(
     spans = {n: [float((work / f"{n}.{e}").read_text()) for e in ("start", "end")] for n in "ab"}
     print("pw.x start/end (epoch s):", spans)
     assert max(s for s, _ in spans.values()) < min(e for _, e in spans.values()), spans
+
+
+RESUME_SNAKEFILE = """\
+rule all:
+    input:
+        expand("{s}.scf.out", s=["a", "b"]),
+
+
+rule pw:
+    input:
+        "{s}.scf.in",
+    output:
+        "{s}.scf.out",
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=10,
+    shell:
+        "echo $SLURM_JOB_ID > {wildcards.s}.jobid; "
+        "OMP_NUM_THREADS=1 pw.x -input {input} > {output}.tmp && mv {output}.tmp {output}"
+"""
+
+
+def write_pw_inputs(work: Path, names: str, ecutwfc: float) -> None:
+    """Rattled 8-atom Cu cells at the gamma point (ld1.x pseudopotential), one per name."""
+    from ase.build import bulk
+
+    from glassbonds.io.pseudopotentials import generate_pseudopotential
+    from glassbonds.io.qe import ScfSettings, scf_input
+
+    generate_pseudopotential(
+        REPO / "resources/pseudopotentials/Cu.ld1.in", work / "pseudo/Cu.UPF", work
+    )
+    for seed, name in enumerate(names, start=1):
+        atoms = bulk("Cu", "fcc", a=3.63, cubic=True) * (2, 1, 1)
+        atoms.rattle(0.1, seed=seed)
+        settings = ScfSettings(ecutwfc=ecutwfc, ecutrho=4 * ecutwfc, gamma=True)
+        text = scf_input(
+            atoms, settings, name, work / "pseudo", work / "scratch", {"Cu": "Cu.UPF"}, {"Cu": 6}
+        )
+        (work / f"{name}.scf.in").write_text(text)
+
+
+@pytest.mark.slow
+def test_scancel_of_a_running_pw_job_and_restart_recomputes_only_it(
+    cluster: local_slurm.LocalSlurm, tmp_path: Path
+) -> None:
+    """`snakemake --profile slurm` interrupted by `scancel` of a running pw.x job: the run
+    stops with that job failed and no partial output; the restart submits only that job and
+    leaves the finished sub-run untouched."""
+    import shutil
+
+    from glassbonds.io.qe import read_scf_outcome
+
+    if not (shutil.which("pw.x") and shutil.which("ld1.x")):
+        pytest.skip("Quantum ESPRESSO (pw.x, ld1.x) not installed")
+    work = tmp_path / "resume"
+    work.mkdir()
+    write_pw_inputs(work, "ab", ecutwfc=50)
+    (work / "Snakefile").write_text(RESUME_SNAKEFILE)
+    config_home = tmp_path / "config"
+    install_global_profile(config_home)
+    env = {**cluster.env(), "XDG_CONFIG_HOME": str(config_home)}
+    cmd = [SNAKEMAKE, "--profile", "slurm", "--slurm-logdir", str(tmp_path / "logs")]
+    first = subprocess.Popen(
+        cmd, cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while not (work / "b.jobid").exists():
+        assert first.poll() is None and time.monotonic() < deadline, "job b never started"
+        time.sleep(0.2)
+    time.sleep(1.0)  # pw.x is running now
+    job_b = (work / "b.jobid").read_text().strip()
+    assert cluster.command("scancel", job_b).returncode == 0
+    out1, _ = first.communicate(timeout=RUN_TIMEOUT)
+    print(out1[-1500:])
+    assert first.returncode != 0, "snakemake did not notice the cancelled job"
+    assert not (work / "b.scf.out").exists()
+    assert f"JobId={job_b}" in cluster.ctld_log.read_text()
+    # Job a ran beside b (2 CPUs) and finished, or was still waiting: either way, restart.
+    a_done = (work / "a.scf.out").exists()
+    a_mtime = (work / "a.scf.out").stat().st_mtime_ns if a_done else None
+
+    second = subprocess.run(
+        cmd, cwd=work, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT
+    )
+    assert second.returncode == 0, second.stderr[-3000:]
+    submitted = re.findall(r"submitted with SLURM jobid (\d+)", second.stderr)
+    assert len(submitted) == (1 if a_done else 2), second.stderr[-3000:]
+    assert job_b not in submitted
+    for name in "ab":
+        assert read_scf_outcome(work / f"{name}.scf.out").converged, name
+    if a_done:
+        assert (work / "a.scf.out").stat().st_mtime_ns == a_mtime  # not recomputed
