@@ -12,6 +12,7 @@ which is *not* LOBSTER. Models record the database they were trained on
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -56,4 +57,50 @@ def database_provenance(directory: str | Path, records: Iterable[Mapping]) -> di
         "subruns": len(records),
         "icohp_programs": icohp_programs(records),
         "synthetic_icohp_subruns": synthetic_subruns(records),
+    }
+
+
+_PW_PROGRAM = re.compile(r"Program\s+(\S+)\s+v\.(\S+)(?:\s+\(svn rev\.\s*([^)]*)\))?")
+_PSEUDO = re.compile(
+    r"PseudoPot\.\s*#\s*\d+\s+for\s+(\w+)\s+read from file:\s*\n\s*(\S+)"
+    r"(?:\s*\n\s*MD5 check sum:\s*(\S+))?"
+)
+
+
+def read_pw_provenance(scf_out: str | Path, search_dirs: Iterable[str | Path] = ()) -> dict | None:
+    """pw.x's name and version and its pseudopotential files, from a ``<NC>.scf.out``.
+
+    The header line ``Program PWSCF v.6.2 (svn rev. 13949:13950) starts on ...`` gives the
+    version; each ``PseudoPot. # N for Zr read from file:`` block gives the UPF path (and
+    the MD5 pw.x printed). Each pseudopotential record is ``{"element", "file", "path",
+    "sha256", "md5_pw", "reason"}``: ``sha256`` is None with a ``reason`` when the file is
+    not found at its path (nor, by name, in ``search_dirs``), e.g. for the study's files
+    computed on another cluster. None when the file is missing.
+    """
+    path = Path(scf_out)
+    try:
+        with open(path, "rb") as stream:
+            head = stream.read(1 << 20).decode(errors="replace")
+    except OSError:
+        return None
+    match = _PW_PROGRAM.search(head)
+    pseudopotentials = []
+    for element, upf, md5 in _PSEUDO.findall(head):
+        candidates = [Path(upf), *(Path(d) / Path(upf).name for d in search_dirs)]
+        found = next((c for c in candidates if c.is_file()), None)
+        pseudopotentials.append(
+            {
+                "element": element,
+                "file": Path(upf).name,
+                "path": str(found or upf),
+                "sha256": sha256(found) if found else None,
+                "md5_pw": md5 or None,
+                "reason": None if found else f"file not found at {upf} when the status was read",
+            }
+        )
+    return {
+        "name": match.group(1) if match else None,
+        "version": match.group(2) if match else None,
+        "revision": match.group(3) if match and match.group(3) else None,
+        "pseudopotentials": pseudopotentials,
     }
