@@ -93,7 +93,7 @@ def test_nd_info_and_dub_info_rows_of_run21_are_the_published_ones(run21, study_
 
 
 def test_provenance_of_run21_names_lobster_3_and_pwscf_6_2(run21):
-    result, db = run21
+    _result, db = run21
     records = json.loads((db / "metadata.json").read_text())["provenance"]
     assert [r["subrun"] for r in records] == [s for s in range(15) if s != 13]
     for record in records:
