@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from glassbonds.tree_status import STAGES, tree_status
+from glassbonds.tree_status import HEADER, STAGES, tree_status
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     table = result.table
     if args.totals and not table.empty:
         table = table.groupby("composition", as_index=False)[["sub-runs", *STAGES]].sum()
-        print(table.to_string(index=False))
+        print(f"{HEADER}\n{table.to_string(index=False)}")
     else:
         print(result.text())
     return 0
