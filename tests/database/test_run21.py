@@ -106,3 +106,13 @@ def test_provenance_of_run21_names_lobster_3_and_pwscf_6_2(run21):
         assert len(record["pw_program"]["pseudopotentials"]) == 3
         assert 1.4 < record["charge_spilling_percent"][0] < 1.7
         assert len(record["icohplist_sha256"]) == 64
+
+
+def test_provenance_command_on_the_run21_database(run21, capsys):
+    from glassbonds.cli import main
+
+    _, db = run21
+    assert main(["provenance", str(db / "Zr-Zr.bnd")]) == 0
+    out = capsys.readouterr().out
+    assert "-ICOHP programs: LOBSTER 3.0.0 x14" in out and "synthetic" not in out
+    assert out.count("pw.x PWSCF 6.2 [Al.aryjr-1.0.0-ld1.UPF sha256 not recorded") == 14
