@@ -16,9 +16,14 @@ os.environ.update(
 
 from glassbonds import tree  # noqa: E402
 from glassbonds.composition import bond_types, parse_composition  # noqa: E402
+from glassbonds.config_checks import check_config  # noqa: E402
 from glassbonds.errors import InputError  # noqa: E402
 
 validate(config, workflow.source_path("../schemas/config.schema.yaml"))
+try:
+    check_config(config)
+except InputError as error:
+    raise ValueError(str(error)) from None
 
 ROOT = config["root"].rstrip("/")
 SPECIES = config["species"]
@@ -69,6 +74,23 @@ def subruns_of(nc):
         for run in config["runs"]
         for entry in config["subruns"]
     ]
+
+
+def missing_runs(nc):
+    """Configured runs with no sub-run on disk when adopting a tree (reported, not hidden)."""
+    if config["subrun_source"] != "existing" or config["runs"] == "discover":
+        return []
+    found = {s.run for s in tree.discover_subruns(ROOT, nc, NATOMS, SNAPSHOT)}
+    return sorted(set(config["runs"]) - found)
+
+
+def pbssdb_missing_runs(wildcards):
+    return missing_runs(wildcards.nc)
+
+
+def status_pseudo_dirs():
+    """Where the status looks for the UPFs named in scf.out (their SHA-256 provenance)."""
+    return [pseudo_dir()] if config.get("qe") else []
 
 
 def expand_subruns(nc, kind):
@@ -125,10 +147,12 @@ def pbssdb_inputs(wildcards):
         kind: expand_subruns(nc, kind)
         for kind in ("status", "xyz", "neighbours", "soap")
     }
-    icohplists = expand_subruns(nc, "icohplist")
     if config["subrun_source"] == "existing":
-        icohplists = [path for path in icohplists if Path(path).exists()]
-    inputs["icohplist"] = icohplists
+        # an adopted sub-run may hold only its .xyz: its status (and ND.info) says so
+        for kind in ("icohplist", "neighbours"):
+            inputs[kind] = [p for p in expand_subruns(nc, kind) if Path(p).exists()]
+    else:
+        inputs["icohplist"] = expand_subruns(nc, "icohplist")
     if not inputs["status"]:
         raise ValueError(f"composition {nc}: no sub-run found under {ROOT}/{nc}")
     return inputs
@@ -140,7 +164,11 @@ def pbssdb_subruns(wildcards):
 
 def pbssdb_outputs(nc="{nc}"):
     base = PBSSDB_DIR.format(nc=nc)
-    legacy = [f"{bond}.bnd" for bond in BOND_TYPES] + ["ND.info", "DUB.info"]
+    legacy = [f"{bond}.bnd" for bond in BOND_TYPES] + [
+        "ND.info",
+        "ND-reasons.tsv",
+        "DUB.info",
+    ]
     return [f"{base}/{name}" for name in [*legacy, "summary.tsv", *STORE_FILES]]
 
 
