@@ -1,6 +1,7 @@
 """Rule report_rmse: test RMSE per bond type next to the published values.
 
-input: ``info`` (the fits' .info files, params order). output: ``html``, ``png``.
+input: ``info`` (the fits' .info files, params order), ``training`` (the training
+database's metadata.json: its provenance decides the test-double banner). output: ``html``, ``png``.
 params: ``fits`` (dicts: bond_type, database, n_train, n_test, zeta, sigma, gamma).
 """
 
@@ -22,5 +23,6 @@ with rule_log(snakemake.log[0]):  # noqa: F821
         )
         for fit, path in zip(smk.params.fits, smk.input.info, strict=True)
     ]
-    table = write_rmse_report(fits, smk.output.html, smk.output.png)
+    training = [smk.input.training] if smk.input.get("training") else []
+    table = write_rmse_report(fits, smk.output.html, smk.output.png, training)
     print(table.to_string(index=False))

@@ -84,6 +84,7 @@ rule report_databases:
 rule report_rmse:
     input:
         info=[fit_stem(bond) + ".info" for bond in model_bond_types()],
+        training=f"{database_store(TRAIN_DB)}/metadata.json",
     output:
         html=report(
             f"{REPORT_DIR}/test-rmse.html",

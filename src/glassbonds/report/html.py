@@ -50,6 +50,8 @@ STATUS_COLOURS = {
     StatusCode.SCF_CONVERGED_BUT_NO_ICOHP: "#ff7f0e",
     StatusCode.SCF_NOT_CONVERGED_AND_NO_ICOHP: "#8c564b",
     StatusCode.DONE_BUT_UNMATCHED_BONDS: "#9467bd",
+    StatusCode.LOBSTER_QUALITY_FAILED: "#e377c2",
+    StatusCode.SUBRUN_FILES_DEFECTIVE: "#7f7f7f",
 }
 
 
@@ -83,6 +85,8 @@ def bond_colour(bond_type: str) -> str:
 # ----------------------------------------------------------------------------- HTML, figures
 
 _CSS = """
+.banner { background: #fde8e8; border: 2px solid #c81e1e; color: #771d1d; padding: 0.6em 1em;
+          font-weight: 600; margin: 0.5em 0 1em 0; }
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; font-size: 14px;
        color: #1f2933; margin: 1.2em 1.5em; }
 h1 { font-size: 1.35em; margin: 0 0 0.3em 0; }
@@ -142,14 +146,17 @@ def table_html(
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def html_page(title: str, sections: Sequence[Section], intro: str = "") -> str:
-    """A self-contained HTML page (inline CSS only) with a title and sections."""
+def html_page(title: str, sections: Sequence[Section], intro: str = "", banner: str = "") -> str:
+    """A self-contained HTML page (inline CSS only) with a title and sections; ``banner``
+    (e.g. :func:`synthetic_banner`) is shown in red above everything else."""
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
-        f"<h1>{html.escape(title)}</h1>",
     ]
+    if banner:
+        parts.append(f'<div class="banner" id="synthetic-banner">{html.escape(banner)}</div>')
+    parts.append(f"<h1>{html.escape(title)}</h1>")
     if intro:
         parts.append(f'<p class="note">{html.escape(intro)}</p>')
     for section in sections:
@@ -172,6 +179,74 @@ def save_figure(figure, path: str | Path) -> None:
     """Write a figure as PNG at 100 dpi, atomically."""
     with atomic_path(path) as tmp:
         figure.savefig(tmp, dpi=100, format="png")
+
+
+def synthetic_banner(metadata_paths: Iterable[str | Path]) -> str:
+    """The banner text when any sub-run behind these database stores (``metadata.json``)
+    has -ICOHP from the synthetic LOBSTER test double; empty otherwise."""
+    from glassbonds.provenance import SYNTHETIC_PROGRAM, synthetic_subruns
+
+    counts = {}
+    for path in metadata_paths:
+        metadata = read_metadata(path)
+        synthetic = synthetic_subruns(metadata.get("provenance", []))
+        if synthetic:
+            counts[metadata.get("name", str(path))] = synthetic
+    if not counts:
+        return ""
+    where = ", ".join(f"{name}: {count} sub-run(s)" for name, count in counts.items())
+    return (
+        f"TEST DOUBLE: -ICOHP values here come from {SYNTHETIC_PROGRAM}, a synthetic model,"
+        f" NOT LOBSTER ({where}). They test the workflow; they are not bond strengths."
+    )
+
+
+def embedded_png(figure) -> str:
+    """An ``<img>`` holding the figure as a base64 PNG (the page stays one file)."""
+    import base64
+    import io
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, dpi=80, format="png")
+    data = base64.b64encode(buffer.getvalue()).decode()
+    return f'<img alt="figure" src="data:image/png;base64,{data}">'
+
+
+def spilling_section(metadata_paths: Mapping[str, str | Path]) -> Section | None:
+    """LOBSTER's absolute charge spilling (percent, every spin channel) of the sub-runs in
+    each PBSSDB: a histogram and a table; None when no spilling was recorded (e.g. the
+    test double, which projects nothing)."""
+    values = {
+        nc: [
+            value
+            for record in read_metadata(path).get("provenance", [])
+            for value in record.get("charge_spilling_percent") or []
+        ]
+        for nc, path in metadata_paths.items()
+    }
+    values = {nc: v for nc, v in values.items() if v}
+    if not values:
+        return None
+    table = pd.DataFrame(
+        [
+            (nc, len(v), float(np.min(v)), float(np.median(v)), float(np.max(v)))
+            for nc, v in values.items()
+        ],
+        columns=["database", "values", "min %", "median %", "max %"],
+    )
+    figure = new_figure(5.0, 2.6)
+    axes = figure.add_subplot()
+    axes.hist(list(values.values()), bins=20, label=list(values), stacked=True)
+    axes.set_xlabel("LOBSTER abs. charge spilling (%)")
+    axes.set_ylabel("sub-run spin channels")
+    axes.legend(fontsize=8, frameon=False)
+    axes.spines[["top", "right"]].set_visible(False)
+    return Section(
+        "LOBSTER charge spilling",
+        table_html(table, ["database"], digits=2) + embedded_png(figure),
+        "Absolute charge spilling of the projection, per sub-run and spin channel, of the "
+        "sub-runs in the database (the threshold is lobster.quality).",
+    )
 
 
 def message_figure(text: str, width: float = 6.0, height: float = 2.0):
@@ -420,7 +495,11 @@ def write_database_report(
             "mixed database: the configured sample of bonds per composition and type.",
         ),
     ]
-    write_text(html_path, html_page("Bond databases", sections))
+    spilling = spilling_section({nc: paths[1] for nc, paths in pbssdbs.items()})
+    if spilling:
+        sections.append(spilling)
+    banner = synthetic_banner([paths[1] for paths in pbssdbs.values()] + list(mixed.values()))
+    write_text(html_path, html_page("Bond databases", sections, banner=banner))
     save_figure(database_figure(table, bond_types), png_path)
     return table
 
@@ -514,9 +593,13 @@ def rmse_figure(table: pd.DataFrame):
 
 
 def write_rmse_report(
-    fits: Sequence[FitRecord], html_path: str | Path, png_path: str | Path
+    fits: Sequence[FitRecord],
+    html_path: str | Path,
+    png_path: str | Path,
+    training_metadata: Sequence[str | Path] = (),
 ) -> pd.DataFrame:
-    """Write the RMSE page and plot; returns the table."""
+    """Write the RMSE page and plot; returns the table. ``training_metadata``: the training
+    databases' ``metadata.json`` (a synthetic -ICOHP there shows the test-double banner)."""
     table = rmse_table(fits)
     note = (
         "Test RMSE and the spread of the test targets in eV. Published: ζ 1, 2000 training "
@@ -532,7 +615,8 @@ def write_rmse_report(
             note,
         )
     ]
-    write_text(html_path, html_page("Test RMSE per bond type", sections))
+    banner = synthetic_banner(training_metadata)
+    write_text(html_path, html_page("Test RMSE per bond type", sections, banner=banner))
     save_figure(rmse_figure(table), png_path)
     return table
 
