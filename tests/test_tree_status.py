@@ -93,3 +93,10 @@ def test_a_convergence_line_far_from_the_end_is_found(tmp_path, subrun_dir):
     assert subrun_stage(tmp_path, subrun, False) == "converged"
     subrun.file(tmp_path, "scf_out").write_bytes(b"")
     assert subrun_stage(tmp_path, subrun, False) == "QE unfinished"
+
+
+def test_configured_runs_missing_on_disk_are_named(tree):
+    from glassbonds.tree import missing_runs
+
+    assert missing_runs(tree, "Zr50Cu50", 8, [1, 2, 3, 7]) == [3, 7]
+    assert missing_runs(tree, "Zr50Cu50", 8, [1, 2]) == []

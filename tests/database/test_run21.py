@@ -116,3 +116,14 @@ def test_provenance_command_on_the_run21_database(run21, capsys):
     out = capsys.readouterr().out
     assert "-ICOHP programs: LOBSTER 3.0.0 x14" in out and "synthetic" not in out
     assert out.count("pw.x PWSCF 6.2 [Al.aryjr-1.0.0-ld1.UPF sha256 not recorded") == 14
+
+
+def test_summary_reports_missing_runs_mismatches_and_programs(run21):
+    from glassbonds.database.pbssdb import summary_table
+
+    result, _ = run21
+    summary = summary_table(result, 15, missing_runs=[22, 23]).set_index("item")["count"]
+    assert summary["configured but missing on disk"] == 2
+    assert summary["distance mismatches (counted as missing)"] == 0
+    assert summary["in database"] == 14 and summary["status 2 (ND.info)"] == 1
+    assert summary["-ICOHP from LOBSTER 3.0.0"] == 14

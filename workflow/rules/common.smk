@@ -80,8 +80,7 @@ def missing_runs(nc):
     """Configured runs with no sub-run on disk when adopting a tree (reported, not hidden)."""
     if config["subrun_source"] != "existing" or config["runs"] == "discover":
         return []
-    found = {s.run for s in tree.discover_subruns(ROOT, nc, NATOMS, SNAPSHOT)}
-    return sorted(set(config["runs"]) - found)
+    return tree.missing_runs(ROOT, nc, NATOMS, config["runs"], SNAPSHOT)
 
 
 def pbssdb_missing_runs(wildcards):
