@@ -62,6 +62,23 @@ def test_every_subrun_has_a_status_and_converged_ones_have_lobster_output(fixtur
             if status.code.usable:
                 assert (directory / "ICOHPLIST.lobster").stat().st_size > 0
                 assert "test double" in (directory / f"{nc}.lb.out").read_text()
+                # the double leaves its trace: status and database provenance name it
+                assert status.icohp_program["synthetic"] is True
+                assert status.icohp_program["name"] == "glassbonds-synthetic-lobster"
+                assert status.pw_program["name"] == "PWSCF"
+                assert all(p["sha256"] for p in status.pw_program["pseudopotentials"])
+
+
+def test_the_test_double_is_marked_in_databases_and_the_report(fixture_tree):
+    import json
+
+    for store in (fixture_tree / "Zr50Cu50-PBSSDB", fixture_tree / "DB2"):
+        records = json.loads((store / "metadata.json").read_text())["provenance"]
+        assert records and all(r["icohp_program"]["synthetic"] for r in records)
+    for page in ("bond-databases.html", "test-rmse.html"):
+        assert 'id="synthetic-banner"' in (fixture_tree / "report" / page).read_text()
+    for log in (fixture_tree / "logs/lobster").rglob("*.log"):
+        assert "LOBSTER ran" not in log.read_text()
 
 
 def test_soap_vectors_have_the_cell_shape_and_unit_norm(fixture_tree):
@@ -150,6 +167,14 @@ def test_an_existing_tree_without_dumps_is_adopted_without_rerunning_programs(
         (lambda c: c.update(compositions=["Zr50Cu40"]), "Zr50Cu40"),
         (lambda c: c.update(natoms=7), "of 7 atoms"),
         (lambda c: c["qe"].update(ecutwfc="thirty"), "thirty"),
+        (lambda c: c.update(natoms=8.0), "natoms"),
+        (lambda c: c["model"]["grid"].update(fold=3), "fold"),
+        (
+            lambda c: c["model"]["hyperparameters"].update(
+                {"Cu-Zr": c["model"]["hyperparameters"].pop("Zr-Cu")}
+            ),
+            "Cu-Zr",
+        ),
     ],
 )
 def test_a_bad_config_stops_with_a_message_naming_the_key(tmp_path, change, named):
