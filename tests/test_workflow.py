@@ -145,6 +145,10 @@ def test_an_existing_tree_without_dumps_is_adopted_without_rerunning_programs(
         target = run_dir(adopted, nc) / "2000"
         # only what the study published per sub-run: no dump, no status, no SOAP, no database
         shutil.copytree(source, target, ignore=shutil.ignore_patterns("subrun.status"))
+    # a sub-run directory holding only its structure: recorded in ND.info, nothing blocked
+    only_xyz = run_dir(adopted, "Zr50Cu50") / "2000" / "15"
+    only_xyz.mkdir()
+    shutil.copy(run_dir(adopted, "Zr50Cu50") / "2000/0/Zr50Cu50.xyz", only_xyz)
     config = fixture_config(adopted)
     config.update(subrun_source="existing", runs="discover")
     config["inference"]["items"] = {}
@@ -158,6 +162,9 @@ def test_an_existing_tree_without_dumps_is_adopted_without_rerunning_programs(
         for bond in ("Zr-Zr", "Zr-Cu", "Cu-Cu"):
             original = (fixture_tree / f"{nc}-PBSSDB/{bond}.bnd").read_text()
             assert (adopted / f"{nc}-PBSSDB/{bond}.bnd").read_text() == original
+    assert "1 15 6" in (adopted / "Zr50Cu50-PBSSDB/ND.info").read_text().splitlines()
+    reasons = (adopted / "Zr50Cu50-PBSSDB/ND-reasons.tsv").read_text()
+    assert "1\t15\t6\tno scf output" in reasons
 
 
 @pytest.mark.parametrize(
