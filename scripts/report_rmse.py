@@ -1,11 +1,13 @@
 """Rule report_rmse: test RMSE per bond type next to the published values.
 
 input: ``info`` (the fits' .info files, params order), ``training`` (the training
-database's metadata.json: its provenance decides the test-double banner). output: ``html``, ``png``.
-params: ``fits`` (dicts: bond_type, database, n_train, n_test, zeta, sigma, gamma).
+database's metadata.json: its provenance decides the test-double banner). output: ``html``,
+``png``.
+params: ``fits`` (dicts: bond_type, database, n_train, n_test, zeta, sigma, gamma),
+``published`` (config published_fits: bond type -> rmse, sigma, gamma, zeta, ntrain, ntest).
 """
 
-from glassbonds.report.html import FitRecord, write_rmse_report
+from glassbonds.report.fits import FitRecord, PublishedFit, write_rmse_report
 from glassbonds.rule_log import rule_log
 
 with rule_log(snakemake.log[0]):  # noqa: F821
@@ -23,6 +25,17 @@ with rule_log(snakemake.log[0]):  # noqa: F821
         )
         for fit, path in zip(smk.params.fits, smk.input.info, strict=True)
     ]
+    published = {
+        bond: PublishedFit(
+            rmse_eV=float(fit["rmse"]),
+            sigma=float(fit["sigma"]),
+            gamma=float(fit["gamma"]),
+            zeta=float(fit["zeta"]),
+            n_train=int(fit["ntrain"]),
+            n_test=int(fit["ntest"]),
+        )
+        for bond, fit in smk.params.published.items()
+    }
     training = [smk.input.training] if smk.input.get("training") else []
-    table = write_rmse_report(fits, smk.output.html, smk.output.png, training)
+    table = write_rmse_report(fits, published, smk.output.html, smk.output.png, training)
     print(table.to_string(index=False))

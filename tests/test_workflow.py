@@ -107,6 +107,50 @@ def test_each_subrun_is_in_its_database_or_in_nd_info(fixture_tree):
         assert legacy == len(rows) > 0
 
 
+def test_cluster_sums_count_every_database_bond_from_both_atoms(fixture_tree):
+    for nc in COMPOSITIONS:
+        clusters = [
+            atoms
+            for element in ("Zr", "Cu")
+            for atoms in read(fixture_tree / f"{nc}-PCSSDB/{element}.xyz", index=":")
+        ]
+        assert (fixture_tree / f"{nc}-PCSSDB/DUB.info").read_text() == ""
+        rows = pd.read_parquet(fixture_tree / f"{nc}-PBSSDB/bonds.parquet")
+        assert len(clusters) == 8 * rows.groupby(["run", "subrun"]).ngroups
+        total = sum(atoms.info["SUM_ICOHP"] for atoms in clusters)
+        assert total == pytest.approx(2 * rows["icohp"].sum(), rel=1e-5)
+
+
+def test_per_atom_model_is_judged_on_held_out_subruns(fixture_tree):
+    for nc in COMPOSITIONS:
+        held_out = pd.read_csv(
+            fixture_tree / f"TT/per-atom-{nc}/{nc}-per-atom-held-out.tsv", sep="\t"
+        )
+        summary = pd.read_csv(
+            fixture_tree / f"TT/per-atom-{nc}/{nc}-per-atom-grouped-cv.tsv", sep="\t"
+        )
+        assert set(summary["element"]) == {"Zr", "Cu"}
+        rmse = np.sqrt(((held_out["predicted"] - held_out["target"]) ** 2).mean())
+        assert rmse < held_out["target"].std()  # better than predicting the mean
+
+
+def test_suggestions_rank_every_candidate_and_extend_the_dft_list(fixture_tree):
+    import yaml
+
+    ranked = pd.read_csv(fixture_tree / "active-learning/suggested-subruns.tsv", sep="\t")
+    # run 2 of each composition has structures only: its 15 sub-runs are the candidates
+    assert sorted(zip(ranked.nc, ranked.run, ranked.subrun, strict=True)) == sorted(
+        (nc, 2, sub) for nc in COMPOSITIONS for sub in range(15)
+    )
+    assert list(ranked["score"]) == sorted(ranked["score"], reverse=True)
+    fragment = yaml.safe_load((fixture_tree / "active-learning/next-dft-subruns.yaml").read_text())
+    chosen = fragment["active_learning"]["dft_subruns"]
+    added = [entry for entries in chosen.values() for entry in entries if entry != "1"]
+    best = ranked.head(3)
+    assert added and sorted(added) == sorted(f"{r.run}/{r.subrun}" for r in best.itertuples())
+    assert all(entries[0] == "1" for entries in chosen.values())
+
+
 def test_mixed_database_takes_the_configured_bonds_from_each_composition(fixture_tree):
     rows = pd.read_parquet(fixture_tree / "DB2/bonds.parquet")
     counts = rows.groupby(["bond_type", "source"]).size()

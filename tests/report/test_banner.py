@@ -5,13 +5,9 @@ from __future__ import annotations
 import json
 
 from glassbonds.provenance import SYNTHETIC_PROGRAM
-from glassbonds.report.html import (
-    FitRecord,
-    spilling_section,
-    synthetic_banner,
-    write_database_report,
-    write_rmse_report,
-)
+from glassbonds.report.databases import spilling_section, write_database_report
+from glassbonds.report.fits import FitRecord, PublishedFit, write_rmse_report
+from glassbonds.report.page import synthetic_banner
 
 DOUBLE = {"name": SYNTHETIC_PROGRAM, "version": "0.1.0", "synthetic": True}
 LOBSTER = {"name": "LOBSTER", "version": "3.0.0", "synthetic": False}
@@ -52,9 +48,10 @@ def test_pages_show_the_banner_from_the_store_metadata(tmp_path, study_data):
     info = next((study_data / "TT/fit-results-Zr49Cu49Al2").glob("*-Zr-Zr-*.info"))
     fit = FitRecord("Zr-Zr", info, "Zr50Cu50", 2000, 1000, 1.0, 0.5, 0.01)
     rmse_html = tmp_path / "rmse.html"
-    write_rmse_report([fit], rmse_html, tmp_path / "rmse.png", [pbssdb])
+    published = {"Zr-Zr": PublishedFit(0.0906, 0.5, 0.01)}
+    write_rmse_report([fit], published, rmse_html, tmp_path / "rmse.png", [pbssdb])
     assert 'id="synthetic-banner"' in rmse_html.read_text()
-    write_rmse_report([fit], rmse_html, tmp_path / "rmse.png", [])
+    write_rmse_report([fit], published, rmse_html, tmp_path / "rmse.png", [])
     assert "synthetic-banner" not in rmse_html.read_text()
 
 

@@ -1,6 +1,6 @@
 # Report artifacts for `snakemake --report`: sub-run status, bond databases, test RMSE per
 # bond type against the published values, and ETL inference summaries (HTML tables and PNG
-# plots; the logic is in glassbonds.report.html).
+# plots; the logic is in glassbonds.report).
 REPORT_DIR = f"{ROOT}/report"
 
 
@@ -118,6 +118,7 @@ rule report_rmse:
             }
             for bond in model_bond_types()
         ],
+        published=config["published_fits"],
     script:
         "../../scripts/report_rmse.py"
 
