@@ -24,7 +24,7 @@ from ase import Atoms
 from sklearn.model_selection import GridSearchCV, KFold
 
 from glassbonds.composition import bond_type_of
-from glassbonds.database.pbssdb import load_store
+from glassbonds.database.store import load_store
 from glassbonds.errors import InputError
 from glassbonds.files import atomic_path, write_text
 from glassbonds.model.kernel import SoapBondKernelRegressor, bond_feature_matrix, save_model
