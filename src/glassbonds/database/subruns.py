@@ -23,10 +23,12 @@ from glassbonds.descriptors import load_soap
 from glassbonds.errors import InputError
 from glassbonds.files import sha256
 from glassbonds.io.lobster import read_icohplist, read_neighbour_list
+from glassbonds.subrun_status import StatusCode, read_status_file
 from glassbonds.tree import SubRun
 
-USABLE_STATUS_CODES = (1, 4)  # DONE, SCF_CONVERGED_LOB_NOT_FINISHED_BUT_ICOHP_OK
-DEFECTIVE_CODE = 9  # StatusCode.SUBRUN_FILES_DEFECTIVE
+# The status codes are defined once, in glassbonds.subrun_status.
+USABLE_STATUS_CODES = tuple(int(code) for code in StatusCode if code.usable)
+DEFECTIVE_CODE = int(StatusCode.SUBRUN_FILES_DEFECTIVE)
 DISTANCE_TOLERANCE = 0.01  # angstrom: neighbour-list distance vs. ICOHPLIST distance
 
 
@@ -146,8 +148,6 @@ def declared_subrun_files(
     adopted tree may lack some), matched to their sub-run by directory. A sub-run without
     one gets the path its directory would hold, which its status then says is absent.
     """
-    from glassbonds.subrun_status import read_status_file
-
     counts = {len(subruns), len(status_files), len(xyz_files), len(neighbour_files)}
     if counts != {len(soap_files)}:
         raise InputError(
