@@ -199,7 +199,8 @@ def test_infer_frames_outputs_and_bad_frames(trained, tmp_path) -> None:
         # Written as +ICOHP with 5 decimals, as LOBSTER.
         np.testing.assert_allclose(table["icohp"], -expected[modelled], atol=6e-6)
         np.testing.assert_array_equal(table["atom_a"], bonds.atom_a[modelled])
-        np.testing.assert_array_equal(table[["tx", "ty", "tz"]], bonds.translation[modelled])
+        # LOBSTER's translation is the opposite of the bonds' shift
+        np.testing.assert_array_equal(table[["tx", "ty", "tz"]], -bonds.translation[modelled])
         symbols = np.array(atoms.get_chemical_symbols())
         np.testing.assert_array_equal(table["symbol_b"], symbols[bonds.atom_b[modelled]])
 
@@ -242,7 +243,7 @@ def test_header_matches_a_real_icohplist() -> None:
         table["atom_a"].to_numpy(),
         table["atom_b"].to_numpy(),
         table["distance"].to_numpy(),
-        table[["tx", "ty", "tz"]].to_numpy(),
+        -table[["tx", "ty", "tz"]].to_numpy(),  # the shift S = -T of LOBSTER's translation
         np.zeros(len(table), dtype=int),
         ("any",),
     )

@@ -9,7 +9,7 @@ atom, the fitted kernel model of each bond type, and LOBSTER-style outputs in
     ``COHP#  atomMU  atomNU  distance  tx ty tz  ICOHP`` with the same column widths.
     Labels are element + 1-based atom index in the frame (atoms sorted by LAMMPS id).
     The value is **+ICOHP** (eV), i.e. minus the predicted -ICOHP, as LOBSTER writes it.
-    The translation belongs to atomNU: ``distance = |r_NU + T @ cell - r_MU|`` (angstrom).
+    LOBSTER's translation sign: ``distance = |r_NU - T @ cell - r_MU|`` (angstrom).
     Bonds are sorted by (atomMU, atomNU, translation); bonds of a type without a fitted
     model are not written (they are counted in the ``.info``).
 ``<ITEM>_<STEP>_ICOHPLIST.std``
@@ -346,7 +346,11 @@ class BondPredictor:
 
 
 def icohplist_text(bonds: Bonds, symbols: Sequence[str], icohp: np.ndarray) -> str:
-    """LOBSTER 3.0.0 ``ICOHPLIST.lobster`` text; ``icohp`` is +ICOHP (eV) per bond."""
+    """LOBSTER 3.0.0 ``ICOHPLIST.lobster`` text; ``icohp`` is +ICOHP (eV) per bond.
+
+    The translation column is LOBSTER's ``T = -S`` of the bonds' shifts ``S``
+    (:mod:`glassbonds.neighbours`), so that ``distance = |r_NU - T @ cell - r_MU|``.
+    """
     symbols = np.asarray(symbols)
     labels_a = np.char.add(symbols[bonds.atom_a], (bonds.atom_a + 1).astype(str)).tolist()
     labels_b = np.char.add(symbols[bonds.atom_b], (bonds.atom_b + 1).astype(str)).tolist()
@@ -358,7 +362,7 @@ def icohplist_text(bonds: Bonds, symbols: Sequence[str], icohp: np.ndarray) -> s
             labels_a,
             labels_b,
             bonds.distance.tolist(),
-            bonds.translation.tolist(),
+            (-bonds.translation).tolist(),
             icohp.tolist(),
             strict=True,
         )
