@@ -24,8 +24,8 @@ with rule_log(snakemake.log[0]):  # noqa: F821
         subruns,
         sm.input.status,
         sm.input.xyz,
-        sm.input.neighbours,
         sm.input.soap,
+        sm.input.neighbours,
         sm.input.icohplist,
     )
     descriptor = SoapParameters.from_config(sm.params.species, sm.params.soap).as_dict()

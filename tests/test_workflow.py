@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from ase.io import read
 
 from glassbonds.cells import STUDY_TRANSFORMATIONS
@@ -247,3 +248,30 @@ def test_a_root_with_a_space_runs_lammps_inside_its_run_directory(tmp_path):
     # nothing ran in the parent directory of the root or the working directory
     assert sorted(p.name for p in (tmp_path / "my runs").iterdir()) == ["tree"]
     assert not (tmp_path / "log.lammps").exists()
+
+
+def test_a_published_tree_is_adopted_without_writing_into_it(study_data, tmp_path):
+    """derived_root: status, SOAP and databases go to a mirror; the adopted tree is unchanged."""
+    published = tmp_path / "published"
+    source = study_data / "G/Zr49Cu49Al2/c/md/lammps/100/21/2000"
+    for sub in ("0", "13"):  # a DONE sub-run and the one whose scf was cut off
+        shutil.copytree(source / sub, published / "Zr49Cu49Al2/c/md/lammps/100/21/2000" / sub)
+    before = {p: p.stat().st_mtime_ns for p in published.rglob("*")}
+    derived = tmp_path / "derived"
+    config = yaml.safe_load((Path(__file__).parents[1] / "config/config.yaml").read_text())
+    config.update(
+        root=str(published),
+        derived_root=str(derived),
+        compositions=["Zr49Cu49Al2"],
+        runs="discover",
+        subrun_source="existing",
+        mixed_databases=[],
+    )
+    config_file = write_config(config, tmp_path / "adopt.yaml")
+    target = derived / "Zr49Cu49Al2-PBSSDB/ND.info"
+    result = snakemake(tmp_path, config_file, "--cores", "2", "--", str(target))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert {p: p.stat().st_mtime_ns for p in published.rglob("*")} == before
+    assert target.read_text() == "21 13 2\n"
+    status = derived / "Zr49Cu49Al2/c/md/lammps/100/21/2000/0/subrun.status"
+    assert read_status_file(status).code == 1

@@ -41,12 +41,12 @@ def _check_bond_types(key: str, names: Iterable[str], species: list[str]) -> Non
 SHELL_CHARACTERS = set(";&|$`\"'\\<>(){}*?!\n")
 
 
-def check_root(root: object) -> None:
+def check_root(root: object, key: str = "root") -> None:
     """``root`` goes into shell commands and Snakemake patterns: no shell characters."""
     found = sorted(set(str(root)) & SHELL_CHARACTERS)
     if not isinstance(root, str) or not root.strip() or found:
         raise InputError(
-            "config key root",
+            f"config key {key}",
             f"{root!r} contains {found} (shell or pattern characters)" if found else "is empty",
             "use a path of letters, digits, spaces and / . _ - + , : @ =",
         )
@@ -55,6 +55,8 @@ def check_root(root: object) -> None:
 def check_config(config: Mapping) -> None:
     """Raise :class:`InputError` for the first problem of the module docstring found."""
     check_root(config.get("root"))
+    if config.get("derived_root"):
+        check_root(config["derived_root"], "derived_root")
     natoms = config.get("natoms")
     if not isinstance(natoms, int) or isinstance(natoms, bool):
         raise InputError(

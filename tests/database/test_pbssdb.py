@@ -10,12 +10,13 @@ import pandas as pd
 import pytest
 
 from glassbonds.database.mixed import MixedDatabaseSpec, mix_databases, write_mixed_legacy
-from glassbonds.database.pbssdb import build_pbssdb, subrun_bonds, write_pbssdb_legacy
+from glassbonds.database.pbssdb import build_pbssdb, subrun_bonds
 from glassbonds.database.store import BondDatabase, load_store, save_store
 from glassbonds.database.subruns import SubRunFiles
 from glassbonds.descriptors import SoapParameters, save_soap
 from glassbonds.errors import InputError
 from glassbonds.tree import SubRun
+from tests.factories import write_legacy_files
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared/data/prm-4-113603"
 REAL_SUBRUN = DATA / "G/Zr49Cu49Al2/c/md/lammps/100/21/2000/0"
@@ -102,7 +103,7 @@ def test_every_subrun_is_in_the_database_or_in_nd_info_once(soap_of_real_subrun,
     assert not in_database & set(not_done)
     assert [code for *_, code, _ in result.not_done] == [2, 5, 7]
 
-    write_pbssdb_legacy(result, tmp_path / "db")
+    write_legacy_files(result, tmp_path / "db")
     nd = (tmp_path / "db/ND.info").read_text().splitlines()
     assert nd == ["21 1 2", "21 3 5", "21 5 7"]
     bnd = pd.read_csv(tmp_path / "db/Cu-Cu.bnd", sep=" ", header=None)
@@ -218,7 +219,7 @@ def test_legacy_bnd_format_matches_the_study(tmp_path):
     from glassbonds.database.pbssdb import PbssdbResult
 
     database = BondDatabase("X-PBSSDB", rows, np.zeros((1, 3), np.float32), {}, list(SPECIES))
-    write_pbssdb_legacy(PbssdbResult(database, [], []), tmp_path)
+    write_legacy_files(PbssdbResult(database, [], []), tmp_path)
     assert (tmp_path / "Cu-Al.bnd").read_text() == study_line + "\n"
     assert (tmp_path / "Al-Al.bnd").read_text() == ""
 
@@ -286,7 +287,7 @@ def test_each_defective_subrun_gets_code_9_and_the_others_are_built(soap_of_real
     assert "not all finite" in reasons[4][1]
     assert "no periodic cell" in reasons[5][1]
     assert "ICOHPLIST.lobster:11" in reasons[6][1]
-    write_pbssdb_legacy(result, tmp_path / "db")
+    write_legacy_files(result, tmp_path / "db")
     nd = (tmp_path / "db/ND.info").read_text().splitlines()
     assert nd == [f"21 {sub} 9" for sub in range(1, len(BAD) + 1)]  # the study's 3 columns
     tsv = pd.read_csv(tmp_path / "db/ND-reasons.tsv", sep="\t")

@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 from ase.io import read
 
-from glassbonds.database.pbssdb import build_pbssdb, write_pbssdb_legacy
+from glassbonds.database.pbssdb import build_pbssdb
 from glassbonds.database.store import save_store
 from glassbonds.database.subruns import SubRunFiles
 from glassbonds.descriptors import SoapParameters, save_soap, soap_vectors
 from glassbonds.subrun_status import determine_status
 from glassbonds.tree import SubRun
+from tests.factories import write_legacy_files
 
 NC = "Zr49Cu49Al2"
 SPECIES = ("Zr", "Cu", "Al")
@@ -58,7 +59,7 @@ def run21(study_data, tmp_path_factory):
             )
         )
     result = build_pbssdb(NC, files, SPECIES, parameters.as_dict())
-    write_pbssdb_legacy(result, out / "db")
+    write_legacy_files(result, out / "db")
     save_store(result.database, out / "db")
     return result, out / "db"
 

@@ -30,10 +30,13 @@ except InputError as error:
     raise ValueError(str(error)) from None
 
 ROOT = config["root"].rstrip("/")
+# Everything the workflow derives from the sub-runs (status, SOAP, databases, models,
+# inference, logs, report) goes under DERIVED: a read-only published tree can be adopted.
+DERIVED = (config["derived_root"] or ROOT).rstrip("/")
 SPECIES = config["species"]
 NATOMS = config["natoms"]
 SNAPSHOT = config["snapshot"]
-LOGS = f"{ROOT}/logs"
+LOGS = f"{DERIVED}/logs"
 POTENTIAL_NAME = Path(config["lammps"]["potential"]).name
 
 for _nc in config["compositions"]:
@@ -43,30 +46,35 @@ for _nc in config["compositions"]:
         raise ValueError(f"config keys compositions and natoms: {error}") from None
 
 
-def pattern(template, **fixed):
+def pattern(template, root=ROOT, **fixed):
     """A tree pattern with root and snapshot filled in and the other fields as wildcards."""
     fields = dict(nc="{nc}", nat="{nat}", run="{run}", sub="{sub}", db="{db}")
-    fields.update(root=ROOT, snapshot=SNAPSHOT, **fixed)
+    fields.update(root=root, snapshot=SNAPSHOT, **fixed)
     return template.format(**fields)
 
 
 RUN_DIR = pattern(tree.RUN_DIR)
 SUBRUN_DIR = pattern(tree.SUBRUN_DIR)
-SOAP_FILE = pattern(tree.SOAP_FILE)
-PBSSDB_DIR = pattern(tree.PBSSDB_DIR)
-PCSSDB_DIR = f"{ROOT}/{{nc}}-PCSSDB"
+SOAP_FILE = pattern(tree.SOAP_FILE, root=DERIVED)
+PBSSDB_DIR = pattern(tree.PBSSDB_DIR, root=DERIVED)
+PCSSDB_DIR = f"{DERIVED}/{{nc}}-PCSSDB"
 PCSSDB_STORE_FILES = ["clusters.parquet", "soap.npy", "metadata.json"]
-ACTIVE_LEARNING_DIR = f"{ROOT}/active-learning"
+ACTIVE_LEARNING_DIR = f"{DERIVED}/active-learning"
 SUGGESTED_SUBRUNS = f"{ACTIVE_LEARNING_DIR}/suggested-subruns.tsv"
 NEXT_DFT_CONFIG = f"{ACTIVE_LEARNING_DIR}/next-dft-subruns.yaml"
-MIXED_DIR = pattern(tree.MIXED_DIR)
+MIXED_DIR = pattern(tree.MIXED_DIR, root=DERIVED)
 BOND_TYPES = bond_types(SPECIES)
 STORE_FILES = ["bonds.parquet", "soap.npy", "metadata.json"]
 
 
+STATUS_DIR = pattern(tree.SUBRUN_DIR, root=DERIVED)
+
+
 def subrun_file(kind):
-    """Pattern of one sub-run file (kind: a key of glassbonds.tree.SUBRUN_FILES)."""
-    return f"{SUBRUN_DIR}/{tree.SUBRUN_FILES[kind]}"
+    """Pattern of one sub-run file (kind: a key of glassbonds.tree.SUBRUN_FILES); the status
+    is derived, so it lies in the mirror of the sub-run directory under DERIVED."""
+    directory = STATUS_DIR if kind == "status" else SUBRUN_DIR
+    return f"{directory}/{tree.SUBRUN_FILES[kind]}"
 
 
 def configured_subruns(nc):
@@ -131,7 +139,9 @@ def candidate_subruns():
 def expand_subruns(nc, kind):
     """Paths of one file kind for every sub-run of a composition."""
     if kind == "soap":
-        return [str(s.soap_file(ROOT)) for s in subruns_of(nc)]
+        return [str(s.soap_file(DERIVED)) for s in subruns_of(nc)]
+    if kind == "status":
+        return [str(s.file(DERIVED, kind)) for s in subruns_of(nc)]
     return [str(s.file(ROOT, kind)) for s in subruns_of(nc)]
 
 
@@ -198,13 +208,21 @@ def pbssdb_subruns(wildcards):
 
 
 def pbssdb_outputs(nc="{nc}"):
+    """Named outputs of the PBSSDB: the study's text files, summary.tsv and the store."""
     base = PBSSDB_DIR.format(nc=nc)
-    legacy = [f"{bond}.bnd" for bond in BOND_TYPES] + [
-        "ND.info",
-        "ND-reasons.tsv",
-        "DUB.info",
-    ]
-    return [f"{base}/{name}" for name in [*legacy, "summary.tsv", *STORE_FILES]]
+    return {
+        "bnd": [f"{base}/{bond}.bnd" for bond in BOND_TYPES],
+        "nd_info": f"{base}/ND.info",
+        "nd_reasons": f"{base}/ND-reasons.tsv",
+        "dub_info": f"{base}/DUB.info",
+        "summary": f"{base}/summary.tsv",
+        "store": [f"{base}/{name}" for name in STORE_FILES],
+    }
+
+
+def flat(outputs):
+    """The paths of a dict of named outputs (strings or lists), as one list."""
+    return [p for v in outputs.values() for p in ([v] if isinstance(v, str) else v)]
 
 
 def mixed_bond_types(spec):
@@ -247,7 +265,7 @@ def database_files(name):
 MODEL = config["model"]
 TRAIN_DB = MODEL["database"]
 TEST_DB = MODEL["test_database"]
-TT_DIR = f"{ROOT}/TT"
+TT_DIR = f"{DERIVED}/TT"
 INFERENCE = config["inference"]
 
 
@@ -312,7 +330,7 @@ def model_targets():
 
 
 def inference_summary(item):
-    return f"{ROOT}/ETL_inference/{item}/icohps/{item}_inference_summary.tsv"
+    return f"{DERIVED}/ETL_inference/{item}/icohps/{item}_inference_summary.tsv"
 
 
 def inference_item(key):
@@ -326,7 +344,7 @@ def inference_targets():
 def all_targets():
     targets = []
     for nc in config["compositions"]:
-        targets += pbssdb_outputs(nc)
+        targets += flat(pbssdb_outputs(nc))
         if config["per_cluster"]["enabled"]:
             targets += [f"{PCSSDB_DIR.format(nc=nc)}/{el}.xyz" for el in SPECIES]
             targets.append(f"{TT_DIR}/per-atom-{nc}/{nc}-per-atom-grouped-cv.tsv")

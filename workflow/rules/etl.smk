@@ -32,7 +32,7 @@ rule pbssdb:
     input:
         unpack(pbssdb_inputs),
     output:
-        pbssdb_outputs(),
+        **pbssdb_outputs(),
     log:
         f"{LOGS}/pbssdb/{{nc}}.log",
     conda:
@@ -42,6 +42,7 @@ rule pbssdb:
         subruns=pbssdb_subruns,
         missing_runs=pbssdb_missing_runs,
         species=SPECIES,
+        bond_types=BOND_TYPES,
         soap=config["soap"],
     script:
         "../../scripts/pbssdb.py"

@@ -1,7 +1,7 @@
 # Report artifacts for `snakemake --report`: sub-run status, bond databases, test RMSE per
 # bond type against the published values, and ETL inference summaries (HTML tables and PNG
 # plots; the logic is in glassbonds.report).
-REPORT_DIR = f"{ROOT}/report"
+REPORT_DIR = f"{DERIVED}/report"
 
 
 rule report_status:

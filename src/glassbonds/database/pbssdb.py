@@ -20,7 +20,7 @@ import pandas as pd
 from glassbonds.composition import bond_type_of, bond_types
 from glassbonds.database.clusters import subrun_clusters
 from glassbonds.database.legacy import bnd_text, dub_info_text, nd_info_text, nd_reasons_text
-from glassbonds.database.store import ROW_COLUMNS, BondDatabase, save_store
+from glassbonds.database.store import ROW_COLUMNS, BondDatabase
 from glassbonds.database.subruns import (
     DEFECTIVE_CODE,
     USABLE_STATUS_CODES,
@@ -33,7 +33,6 @@ from glassbonds.database.subruns import (
 from glassbonds.errors import InputError
 from glassbonds.files import write_text
 from glassbonds.provenance import icohp_programs
-from glassbonds.tree import SubRun
 
 
 @dataclass
@@ -157,16 +156,21 @@ def build_pbssdb(
     return PbssdbResult(database, not_done, dropped_clusters, counts)
 
 
-def write_pbssdb_legacy(result: PbssdbResult, directory: str | Path) -> None:
-    """``A-B.bnd`` per bond type, ``ND.info``, ``ND-reasons.tsv`` and ``DUB.info``."""
-    directory = Path(directory)
+def write_pbssdb_legacy(
+    result: PbssdbResult,
+    bnd_files: Mapping[str, str | Path],
+    nd_info: str | Path,
+    nd_reasons: str | Path,
+    dub_info: str | Path,
+) -> None:
+    """``<A>-<B>.bnd`` (``bnd_files``: bond type -> path, every type of the species),
+    ``ND.info``, ``ND-reasons.tsv`` and ``DUB.info`` in create_SSDB.py's formats."""
     rows = result.database.rows
-    for bond_type in bond_types(result.database.species):
-        selected = rows[rows["bond_type"] == bond_type]
-        write_text(directory / f"{bond_type}.bnd", bnd_text(selected, with_source=None))
-    write_text(directory / "ND.info", nd_info_text(result.not_done))
-    write_text(directory / "ND-reasons.tsv", nd_reasons_text(result.not_done))
-    write_text(directory / "DUB.info", dub_info_text(result.dropped_clusters))
+    for bond_type, path in bnd_files.items():
+        write_text(path, bnd_text(rows[rows["bond_type"] == bond_type], with_source=None))
+    write_text(nd_info, nd_info_text(result.not_done))
+    write_text(nd_reasons, nd_reasons_text(result.not_done))
+    write_text(dub_info, dub_info_text(result.dropped_clusters))
 
 
 def summary_table(
@@ -193,48 +197,3 @@ def summary_table(
     for bond_type in bond_types(result.database.species):
         entries.append(("bonds", bond_type, int(counts.get(bond_type, 0))))
     return pd.DataFrame(entries, columns=["what", "item", "count"])
-
-
-def build_and_write_pbssdb(
-    nc: str,
-    subruns: Sequence[SubRun],
-    root: str | Path,
-    species: Sequence[str],
-    descriptor: Mapping,
-    directory: str | Path,
-    missing_runs: Sequence[int] = (),
-) -> pd.DataFrame:
-    """Build a composition's PBSSDB from its sub-runs on disk and write every output file
-    (legacy text, store, ``summary.tsv``); returns the summary table. ``missing_runs``:
-    configured runs absent from an adopted tree (reported in the summary)."""
-    from tqdm import tqdm
-
-    from glassbonds.subrun_status import read_status_file
-
-    files = []
-    for subrun in subruns:
-        status = read_status_file(subrun.file(root, "status"))
-        files.append(
-            SubRunFiles(
-                subrun=subrun,
-                status_code=status.code.study_code,
-                status_reason=status.reason,
-                xyz=subrun.file(root, "xyz"),
-                icohplist=subrun.file(root, "icohplist"),
-                neighbours=subrun.file(root, "neighbours"),
-                soap=subrun.soap_file(root),
-                provenance=status.provenance(),
-            )
-        )
-    result = build_pbssdb(
-        nc,
-        files,
-        species,
-        descriptor,
-        progress=lambda items: tqdm(items, desc=f"{nc} sub-runs", mininterval=2.0),
-    )
-    write_pbssdb_legacy(result, directory)
-    save_store(result.database, directory)
-    summary = summary_table(result, len(files), missing_runs)
-    write_text(Path(directory) / "summary.tsv", summary.to_csv(sep="\t", index=False))
-    return summary

@@ -138,25 +138,24 @@ def declared_subrun_files(
     subruns: Sequence[SubRun],
     status_files: Sequence[str | Path],
     xyz_files: Sequence[str | Path],
-    neighbour_files: Sequence[str | Path],
     soap_files: Sequence[str | Path],
+    neighbour_files: Sequence[str | Path],
     icohplists: Sequence[str | Path],
 ) -> list[SubRunFiles]:
     """One :class:`SubRunFiles` per sub-run from the paths a rule declared, in sub-run order.
 
-    The first four lists hold one path per sub-run; ``icohplists`` only those that exist (an
-    adopted tree may lack some), matched to their sub-run by directory. A sub-run without
-    one gets the path its directory would hold, which its status then says is absent.
+    ``status_files``, ``xyz_files`` and ``soap_files`` hold one path per sub-run;
+    ``neighbour_files`` and ``icohplists`` only those that exist (an adopted sub-run may hold
+    only its structure), matched to their sub-run by the directory of its ``.xyz``. A sub-run
+    without one gets the path its directory would hold, which its status says is absent.
     """
-    counts = {len(subruns), len(status_files), len(xyz_files), len(neighbour_files)}
-    if counts != {len(soap_files)}:
-        raise InputError(
-            "database inputs", "one status, xyz, neighbour list and SOAP file per sub-run"
-        )
-    by_directory = {Path(path).parent: Path(path) for path in icohplists}
+    if not len(subruns) == len(status_files) == len(xyz_files) == len(soap_files):
+        raise InputError("database inputs", "one status, structure and SOAP file per sub-run")
+    neighbours_in = {Path(path).parent: Path(path) for path in neighbour_files}
+    icohplist_in = {Path(path).parent: Path(path) for path in icohplists}
     files = []
-    for subrun, status_file, xyz, neighbours, soap in zip(
-        subruns, status_files, xyz_files, neighbour_files, soap_files, strict=True
+    for subrun, status_file, xyz, soap in zip(
+        subruns, status_files, xyz_files, soap_files, strict=True
     ):
         status = read_status_file(status_file)
         directory = Path(xyz).parent
@@ -166,8 +165,8 @@ def declared_subrun_files(
                 status_code=status.code.study_code,
                 status_reason=status.reason,
                 xyz=Path(xyz),
-                icohplist=by_directory.get(directory, directory / "ICOHPLIST.lobster"),
-                neighbours=Path(neighbours),
+                icohplist=icohplist_in.get(directory, directory / "ICOHPLIST.lobster"),
+                neighbours=neighbours_in.get(directory, directory / "lobsterin-quippy"),
                 soap=Path(soap),
                 provenance=status.provenance(),
             )
