@@ -275,3 +275,25 @@ def test_a_published_tree_is_adopted_without_writing_into_it(study_data, tmp_pat
     assert target.read_text() == "21 13 2\n"
     status = derived / "Zr49Cu49Al2/c/md/lammps/100/21/2000/0/subrun.status"
     assert read_status_file(status).code == 1
+
+
+def test_a_second_run_on_the_same_tree_refuses_to_start(tmp_path):
+    import json
+    import socket
+    import subprocess
+
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    other = subprocess.Popen(["sleep", "60"])
+    try:
+        lock = {"host": socket.gethostname(), "pid": other.pid, "cwd": "/elsewhere", "started": "x"}
+        (tree / ".glassbonds-run.lock").write_text(json.dumps(lock))
+        config_file = write_config(fixture_config(tree), tmp_path / "fixture.yaml")
+        result = snakemake(tmp_path, config_file, "--cores", "1")
+    finally:
+        other.kill()
+        other.wait()
+    assert result.returncode != 0
+    assert "another run works on this tree" in result.stdout + result.stderr
+    assert "/elsewhere" in result.stdout + result.stderr
+    assert not (tree / "Zr50Cu50").exists()  # nothing ran

@@ -15,7 +15,7 @@ os.environ.update(
     PYTHONPATH=os.pathsep.join([_SRC, *filter(None, [os.getenv("PYTHONPATH")])])
 )
 
-from glassbonds import tree  # noqa: E402
+from glassbonds import run_lock, tree  # noqa: E402
 from glassbonds.composition import bond_types, parse_composition  # noqa: E402
 from glassbonds.config_checks import check_config, check_root  # noqa: E402
 from glassbonds.errors import InputError  # noqa: E402
@@ -37,6 +37,7 @@ SPECIES = config["species"]
 NATOMS = config["natoms"]
 SNAPSHOT = config["snapshot"]
 LOGS = f"{DERIVED}/logs"
+RUN_LOCK = f"{DERIVED}/{run_lock.LOCK_NAME}"
 POTENTIAL_NAME = Path(config["lammps"]["potential"]).name
 
 for _nc in config["compositions"]:
