@@ -255,21 +255,22 @@ def declared_subrun_files(
 ) -> list[SubRunFiles]:
     """One :class:`SubRunFiles` per sub-run from the paths a rule declared, in sub-run order.
 
-    The first four lists hold one path per sub-run; ``icohplists`` only those that exist (an
-    adopted tree may lack some), matched to their sub-run by directory. A sub-run without
-    one gets the path its directory would hold, which its status then says is absent.
+    ``status_files``, ``xyz_files`` and ``soap_files`` hold one path per sub-run;
+    ``neighbour_files`` and ``icohplists`` may hold only those that exist (an adopted tree
+    may lack some, e.g. a sub-run directory with only its ``.xyz``), matched to their
+    sub-run by directory. A sub-run without one gets the path its directory would hold,
+    which its status (or the database build, code 9) then says is absent.
     """
     from glassbonds.subrun_status import read_status_file
 
-    counts = {len(subruns), len(status_files), len(xyz_files), len(neighbour_files)}
+    counts = {len(subruns), len(status_files), len(xyz_files)}
     if counts != {len(soap_files)}:
-        raise InputError(
-            "pcssdb inputs", "one status, xyz, neighbour list and SOAP file per sub-run"
-        )
+        raise InputError("pcssdb inputs", "one status, xyz and SOAP file per sub-run")
     by_directory = {Path(path).parent: Path(path) for path in icohplists}
+    quippy = {Path(path).parent: Path(path) for path in neighbour_files}
     files = []
-    for subrun, status_file, xyz, neighbours, soap in zip(
-        subruns, status_files, xyz_files, neighbour_files, soap_files, strict=True
+    for subrun, status_file, xyz, soap in zip(
+        subruns, status_files, xyz_files, soap_files, strict=True
     ):
         status = read_status_file(status_file)
         directory = Path(xyz).parent
@@ -280,7 +281,7 @@ def declared_subrun_files(
                 status_reason=status.reason,
                 xyz=Path(xyz),
                 icohplist=by_directory.get(directory, directory / "ICOHPLIST.lobster"),
-                neighbours=Path(neighbours),
+                neighbours=quippy.get(Path(xyz).parent, Path(xyz).parent / "lobsterin-quippy"),
                 soap=Path(soap),
             )
         )
