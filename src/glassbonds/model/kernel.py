@@ -38,10 +38,6 @@ memory instead of O(n^2 F + n^3) and O(n^2).
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Any
-
 import numpy as np
 from scipy.linalg import cho_solve, qr, solve_triangular
 from scipy.linalg.lapack import dpotrf
@@ -49,10 +45,9 @@ from scipy.stats import poisson
 from sklearn.base import BaseEstimator, RegressorMixin
 
 from glassbonds.errors import InputError
-from glassbonds.files import atomic_path
+from glassbonds.model.baseline import BASELINES, Baseline, fit_baseline
 
 KERNELS = ("soap_distance", "se", "ou")
-MODEL_FORMAT = "glassbonds-kernel-model/1"
 # Memory bound of one block of kernel rows (float64 numbers): 2**23 numbers = 64 MiB.
 BLOCK_NUMBERS = 1 << 23
 
@@ -234,7 +229,14 @@ class SoapBondKernelRegressor(RegressorMixin, BaseEstimator):
     Parameters: ``kernel`` one of ``KERNELS``; ``zeta`` SOAP exponent; ``sigma`` distance
     length scale in angstrom; ``gamma`` regularisation relative to std(y) (noise =
     std(y_train) * gamma, eV); ``nystrom_landmarks`` m for the projected-process
-    approximation (None: exact); ``random_state`` seed of the landmark choice.
+    approximation (None: exact); ``random_state`` seed of the landmark choice; ``baseline``
+    the mean function fitted first (``baseline.py``: none, constant, exponential), the kernel
+    model is then fitted to ``y - baseline(d)`` (with ``none``: the study's model).
+
+    Calibration attributes (set by ``calibration.py``; defaults give the study's latent std):
+    ``amplitude_`` (dimensionless prior variance factor of the kernel), ``noise_variance_``
+    (eV^2, observation noise added to the std so it describes errors against LOBSTER values)
+    and ``std_scale_`` (dimensionless factor fitted on grouped CV). See :meth:`predict`.
 
     Fitted attributes: ``train_distance_`` (n,) angstrom, ``train_soap_sum_`` (n, F) = pA + pB,
     ``alpha_`` (n,) eV, ``noise_`` eV, ``cholesky_`` lower-triangular factor (n, n) of
@@ -250,6 +252,7 @@ class SoapBondKernelRegressor(RegressorMixin, BaseEstimator):
         gamma: float = 0.01,
         nystrom_landmarks: int | None = None,
         random_state: int = 0,
+        baseline: str = "none",
     ) -> None:
         self.kernel = kernel
         self.zeta = zeta
@@ -257,12 +260,19 @@ class SoapBondKernelRegressor(RegressorMixin, BaseEstimator):
         self.gamma = gamma
         self.nystrom_landmarks = nystrom_landmarks
         self.random_state = random_state
+        self.baseline = baseline
 
     # -- checks
     def _check_hyperparameters(self) -> None:
         if self.kernel not in KERNELS:
             raise InputError(
                 "model kernel", f"unknown kernel {self.kernel!r}", f"use one of {list(KERNELS)}"
+            )
+        if self.baseline not in BASELINES:
+            raise InputError(
+                "model baseline",
+                f"unknown baseline {self.baseline!r}",
+                f"use one of {list(BASELINES)}",
             )
         for name in ("zeta", "sigma", "gamma"):
             value = getattr(self, name)
@@ -297,6 +307,9 @@ class SoapBondKernelRegressor(RegressorMixin, BaseEstimator):
                 "drop or recompute the affected bonds",
             )
         self.n_features_in_ = int(np.asarray(X).shape[1])
+        self.baseline_ = fit_baseline(self.baseline, distance, y)
+        y = y - self.baseline_(distance)
+        self.amplitude_, self.noise_variance_, self.std_scale_ = 1.0, 0.0, 1.0
         std = float(np.std(y))
         # A constant target has std 0: keep a tiny positive noise so the solve stays defined.
         self.noise_ = std * float(self.gamma) if std > 0 else 1e-12 * float(self.gamma)
@@ -378,12 +391,13 @@ class SoapBondKernelRegressor(RegressorMixin, BaseEstimator):
     def predict(self, X: np.ndarray, return_std: bool = False):
         """Predicted -ICOHP (eV) of bonds X; with ``return_std`` also the predictive std (eV).
 
-        The std is the GPR posterior standard deviation of the latent function (no noise
-        term) for a prior with covariance exactly ``k`` (amplitude 1, as the study's kernel
-        has no scale factor) and noise variance ``noise_``: ``sqrt(max(k(x,x) - v.v, 0))``
-        with ``v = L^-1 k_*``. It ranks bonds by how far they are from the training data;
-        its absolute scale is that of the unscaled kernel, not a calibrated error bar.
-        With Nystrom landmarks it is the projected-process (DTC) variance
+        mean = baseline(d) + sum_i alpha_i k(x, i). The std is
+        ``std_scale_ * sqrt(amplitude_ * max(k(x,x) - v.v, 0) + noise_variance_)`` with
+        ``v = L^-1 k_*``: the GPR posterior std of a new LOBSTER value for a prior of
+        covariance ``amplitude_ * k``, scaled so that grouped-CV coverage is calibrated
+        (``calibration.py``, ``docs/uncertainty.md``). With the defaults (1, 0, 1) it is the
+        study kernel's latent std, which ranks bonds but is not an error bar. With Nystrom
+        landmarks the latent variance is the projected-process (DTC) variance
         ``k(x,x) - q(x,x) + noise k_m^T A^-1 k_m``.
         """
         if not hasattr(self, "alpha_"):
@@ -395,10 +409,11 @@ class SoapBondKernelRegressor(RegressorMixin, BaseEstimator):
                 f"bonds have {np.asarray(X).shape[1]} features, the model {self.n_features_in_}",
                 "use SOAP vectors made with the model's descriptor parameters",
             )
+        offset = getattr(self, "baseline_", Baseline())(distance)
         if not return_std:
             fast = self._series_mean(distance, soap_sum)
             if fast is not None:
-                return fast
+                return fast + offset
         n_test, n_train = distance.shape[0], self.train_distance_.shape[0]
         mean = np.empty(n_test)
         std = np.empty(n_test) if return_std else None
@@ -409,7 +424,16 @@ class SoapBondKernelRegressor(RegressorMixin, BaseEstimator):
             mean[rows] = k_star @ self.alpha_
             if return_std:
                 std[rows] = self._std_block(k_star, distance[rows], soap_sum[rows])
+        mean += offset
         return (mean, std) if return_std else mean
+
+    def calibrated_std(self, latent_variance: np.ndarray) -> np.ndarray:
+        """Predictive std (eV) from the latent variance ``k(x,x) - k_*^T K^-1 k_*``."""
+        amplitude = getattr(self, "amplitude_", 1.0)
+        variance = amplitude * np.maximum(latent_variance, 0.0) + getattr(
+            self, "noise_variance_", 0.0
+        )
+        return getattr(self, "std_scale_", 1.0) * np.sqrt(variance)
 
     def series_weights(self, center: float, terms: int) -> np.ndarray:
         """``W_k = sum_i alpha_i a_k(d_i - center) q_i``, shape (terms, F): the whole model
@@ -445,71 +469,21 @@ class SoapBondKernelRegressor(RegressorMixin, BaseEstimator):
             variance = (
                 prior - np.einsum("ij,ij->j", w, w) + self.noise_ * np.einsum("ij,ij->j", v, v)
             )
-        return np.sqrt(np.maximum(variance, 0.0))
+        return self.calibrated_std(variance)
 
 
-# ----------------------------------------------------------------------------- storage
+# Model files live in files.py; re-exported here for existing callers.
+from glassbonds.model.files import load_model, save_model  # noqa: E402
 
-
-def save_model(model: SoapBondKernelRegressor, path: str | Path, metadata: dict) -> None:
-    """Write a fitted model to a NumPy ``.npz`` (no pickle), atomically.
-
-    Arrays: training distances, summed SOAP, weights, Cholesky factor(s). JSON string
-    ``meta``: format tag, hyperparameters, ``noise_``, ``n_features_in_`` and the caller's
-    ``metadata`` (bond type, descriptor parameters, training database name, ...), which must
-    be JSON-serialisable. Floats go through JSON's shortest round-trip repr, so a loaded model
-    predicts bit for bit the same.
-    """
-    if not hasattr(model, "alpha_"):
-        raise InputError(path, "cannot save an unfitted model", "fit it first")
-    meta = {
-        "format": MODEL_FORMAT,
-        "params": model.get_params(),
-        "noise": model.noise_,
-        "n_features_in": model.n_features_in_,
-        "metadata": metadata,
-    }
-    try:
-        meta_text = json.dumps(meta)
-    except TypeError as error:
-        raise InputError(
-            path,
-            f"model metadata is not JSON-serialisable ({error})",
-            "pass plain numbers, strings, lists and dicts",
-        ) from None
-    arrays = {
-        "train_distance": model.train_distance_,
-        "train_soap_sum": model.train_soap_sum_,
-        "alpha": model.alpha_,
-        "cholesky": model.cholesky_,
-    }
-    if model.landmark_cholesky_ is not None:
-        arrays["landmark_cholesky"] = model.landmark_cholesky_
-    with atomic_path(path) as tmp, open(tmp, "wb") as stream:
-        np.savez(stream, meta=np.array(meta_text), **arrays)
-
-
-def load_model(path: str | Path) -> tuple[SoapBondKernelRegressor, dict[str, Any]]:
-    """Read a model written by :func:`save_model`: (fitted model, metadata dict)."""
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            meta = json.loads(str(data["meta"]))
-            if meta.get("format") != MODEL_FORMAT:
-                raise ValueError(f"format {meta.get('format')!r}")
-            model = SoapBondKernelRegressor(**meta["params"])
-            model.train_distance_ = data["train_distance"]
-            model.train_soap_sum_ = data["train_soap_sum"]
-            model.alpha_ = data["alpha"]
-            model.cholesky_ = data["cholesky"]
-            model.landmark_cholesky_ = (
-                data["landmark_cholesky"] if "landmark_cholesky" in data.files else None
-            )
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise InputError(
-            path,
-            f"not a kernel model file of this workflow ({error})",
-            "delete it and rerun the fit rule",
-        ) from None
-    model.noise_ = float(meta["noise"])
-    model.n_features_in_ = int(meta["n_features_in"])
-    return model, meta["metadata"]
+__all__ = [
+    "KERNELS",
+    "SoapBondKernelRegressor",
+    "bond_feature_matrix",
+    "gaussian_series",
+    "kernel_block",
+    "kernel_diagonal",
+    "load_model",
+    "save_model",
+    "series_term_count",
+    "split_features",
+]
