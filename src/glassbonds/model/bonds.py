@@ -24,7 +24,9 @@ class BondSet:
     ``distance`` (n,) angstrom; ``soap_a``/``soap_b`` (n, F) SOAP vectors of the two atoms;
     ``target`` (n,) -ICOHP in eV; ``descriptor_parameters`` the SOAP settings the vectors were
     made with (compared before mixing databases); ``bond_type`` e.g. ``"Zr-Cu"``;
-    ``database`` the database name used in output names (e.g. ``Zr49Cu49Al2`` or ``DB4``).
+    ``database`` the database name used in output names (e.g. ``Zr49Cu49Al2`` or ``DB4``);
+    ``groups`` (n,) the DFT cell of each bond, ``"<source>/<run>/<subrun>"`` (grouped CV holds
+    whole cells out; ``None`` when unknown).
     """
 
     distance: np.ndarray
@@ -34,6 +36,7 @@ class BondSet:
     descriptor_parameters: dict
     bond_type: str = ""
     database: str = ""
+    groups: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(np.asarray(self.distance).shape[0])
@@ -52,17 +55,20 @@ class BondSet:
             descriptor_parameters=self.descriptor_parameters,
             bond_type=self.bond_type,
             database=self.database,
+            groups=None if self.groups is None else np.asarray(self.groups)[indices],
         )
 
 
 @dataclass(frozen=True)
 class Hyperparameters:
-    """Kernel hyperparameters: ``sigma`` in angstrom, ``zeta`` and ``gamma`` dimensionless."""
+    """Kernel hyperparameters: ``sigma`` in angstrom, ``zeta`` and ``gamma`` dimensionless,
+    ``baseline`` the mean function's kind (``baseline.py``; ``none`` is the study's model)."""
 
     zeta: float = 1.0
     sigma: float = 0.5
     gamma: float = 0.01
     kernel: str = "soap_distance"
+    baseline: str = "none"
 
     def estimator(self, nystrom_landmarks: int | None = None) -> SoapBondKernelRegressor:
         return SoapBondKernelRegressor(
@@ -71,6 +77,7 @@ class Hyperparameters:
             sigma=self.sigma,
             gamma=self.gamma,
             nystrom_landmarks=nystrom_landmarks,
+            baseline=self.baseline,
         )
 
     def name_fields(self) -> str:
@@ -107,7 +114,19 @@ def load_bond_set(database_dir: str | Path, bond_type: str) -> BondSet:
         descriptor_parameters=dict(database.descriptor),
         bond_type=bond_type,
         database=database.name,
+        groups=cell_labels(rows),
     )
+
+
+def cell_labels(rows) -> np.ndarray:
+    """``"<source>/<run>/<subrun>"`` of each bond row of a store (its DFT cell)."""
+    return (
+        rows["source"].astype(str)
+        + "/"
+        + rows["run"].astype(str)
+        + "/"
+        + rows["subrun"].astype(str)
+    ).to_numpy(dtype=str)
 
 
 def check_bond_set(bonds: BondSet, where: str = "bond set") -> None:

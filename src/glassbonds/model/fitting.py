@@ -10,6 +10,7 @@ zeta), plus the fitted model as ``.npz`` for inference (``files.py``).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -27,7 +28,10 @@ from glassbonds.model.bonds import (
 )
 from glassbonds.model.figures import pyplot_free_figure, save_figure
 from glassbonds.model.files import save_model
+from glassbonds.model.hyperparameters import ChosenModel
 from glassbonds.model.kernel import SoapBondKernelRegressor
+
+SYNTHETIC_MARKER = "SYNTHETIC -ICOHP (test double, not LOBSTER)"
 
 
 @dataclass
@@ -43,6 +47,18 @@ class FitResult:
     target: np.ndarray
     train_target: np.ndarray = field(repr=False)
     seed: int = 0
+    provenance: dict = field(default_factory=dict, repr=False)  # database_provenance(...)
+
+    @property
+    def programs(self) -> str:
+        """The -ICOHP programs of the training database, e.g. ``LOBSTER 3.2.0 (14)``."""
+        programs = self.provenance.get("icohp_programs", {})
+        return ", ".join(f"{name} ({count})" for name, count in programs.items()) or "unknown"
+
+    @property
+    def synthetic(self) -> bool:
+        """True when any training sub-run's -ICOHP comes from the test double."""
+        return int(self.provenance.get("synthetic_icohp_subruns", 0)) > 0
 
     @property
     def n_test(self) -> int:
@@ -109,11 +125,28 @@ def fit_and_test(
     seed: int,
     test: BondSet | None = None,
     nystrom_landmarks: int | None = None,
+    chosen: ChosenModel | None = None,
+    helpers: Mapping[str, BondSet] | None = None,
 ) -> tuple[SoapBondKernelRegressor, FitResult]:
-    """Fit one model on ``n_train`` bonds and predict ``n_test`` held-out bonds."""
+    """Fit one model on ``n_train`` bonds and predict ``n_test`` held-out bonds.
+
+    With ``chosen`` (the file of rule ``select_hyperparameters``) the model is the chosen one
+    (its hyperparameters, baseline, joint correlations with the ``helpers`` bond types, and
+    calibration), and ``hyperparameters`` must be ``chosen.hyperparameters``.
+    """
     train_part, test_part = split_train_test(train, n_train, n_test, seed, test)
-    model = hyperparameters.estimator(nystrom_landmarks)
-    model.fit(train_part.features(), train_part.target)
+    if chosen is not None:
+        if chosen.bond_type != train.bond_type or chosen.hyperparameters != hyperparameters:
+            raise InputError(
+                "model fit",
+                f"chosen model of {chosen.bond_type} ({chosen.hyperparameters}) is not the "
+                f"{train.bond_type} fit's ({hyperparameters})",
+                "pass the chosen file of this bond type",
+            )
+        model = chosen.fit({train.bond_type: train_part, **(helpers or {})}, cap=None, seed=seed)
+    else:
+        model = hyperparameters.estimator(nystrom_landmarks)
+        model.fit(train_part.features(), train_part.target)
     predicted = model.predict(test_part.features())
     result = FitResult(
         bond_type=train.bond_type,
@@ -137,12 +170,17 @@ def dat_text(result: FitResult) -> str:
 
 
 def info_text(result: FitResult) -> str:
-    """``.info``: ``i i pred target`` per test bond, then the summary lines."""
+    """``.info``: ``i i pred target`` per test bond, then the summary lines, then ``#``
+    comment lines naming the -ICOHP programs of the training data (and a SYNTHETIC marker)."""
     lines = [
         f"{i} {i} {p:10f} {t:10f}\n"
         for i, (p, t) in enumerate(zip(result.predicted, result.target, strict=True))
     ]
     lines += [f"{key} = {value:10f}\n" for key, value in result.summary().items()]
+    if result.provenance:
+        lines.append(f"# -ICOHP programs of the training sub-runs: {result.programs}\n")
+    if result.synthetic:
+        lines.append(f"# {SYNTHETIC_MARKER}\n")
     return "".join(lines)
 
 
@@ -155,6 +193,8 @@ def read_info(path: str | Path) -> tuple[np.ndarray, dict[str, float]]:
     """Read a ``.info`` back: (array (n, 2) predicted/target, summary dict)."""
     rows, summary = [], {}
     for number, line in enumerate(Path(path).read_text().splitlines(), start=1):
+        if line.startswith("#"):
+            continue
         if "=" in line:
             key, value = line.split("=")
             summary[key.strip()] = float(value)
@@ -198,6 +238,16 @@ def parity_figure(result: FitResult):
         f"RMSE = {summary['RMSE']:6.4f}\nmax(-ICOHP) = {summary['MAX_ICOHP']:4.2f}",
         {"color": "k", "fontsize": 10, "weight": "bold"},
     )
+    if result.provenance:
+        figure.text(0.01, 0.01, f"-ICOHP: {result.programs}", {"fontsize": 7})
+    if result.synthetic:
+        figure.text(
+            0.5,
+            0.95,
+            SYNTHETIC_MARKER,
+            {"color": "r", "fontsize": 12, "weight": "bold"},
+            ha="center",
+        )
     return figure
 
 
@@ -213,6 +263,7 @@ def model_metadata(result: FitResult, descriptor_parameters: dict) -> dict:
         "n_test": result.n_test,
         "seed": result.seed,
         "test_rmse_eV": result.rmse,
+        "training_database": result.provenance,
     }
 
 
@@ -253,10 +304,80 @@ def run_fit(
     seed: int,
     test: BondSet | None = None,
     nystrom_landmarks: int | None = None,
+    chosen: ChosenModel | None = None,
+    helpers: Mapping[str, BondSet] | None = None,
+    provenance: dict | None = None,
 ) -> FitResult:
-    """Entry point of rule ``fit``: fit, test and write all outputs."""
+    """Entry point of rule ``fit``: fit, test and write all outputs. ``provenance``: the
+    training store's ``glassbonds.provenance.database_provenance`` (into the model file's
+    metadata as ``training_database``, programs into ``.info`` and ``.png``)."""
     model, result = fit_and_test(
-        train, n_train, n_test, hyperparameters, seed, test, nystrom_landmarks
+        train, n_train, n_test, hyperparameters, seed, test, nystrom_landmarks, chosen, helpers
     )
+    result.provenance = dict(provenance or {})
     write_fit_outputs(model, result, outputs, train.descriptor_parameters)
     return result
+
+
+def resolve_size(value: int | str, available: int, reserved: int = 0) -> int:
+    """A configured size: an integer, or ``"all"`` = every available bond minus ``reserved``
+    (the test set when it is drawn from the same database)."""
+    if value == "all":
+        return available - reserved
+    if isinstance(value, str) and not value.isdigit():
+        raise InputError("model.ntrain", f"got {value!r}", 'use a positive integer or "all"')
+    return int(value)
+
+
+def without_cells(bonds: BondSet, cells: Sequence[str]) -> BondSet:
+    """The bonds not in the DFT cells ``cells`` (labels ``NC/RUN/SUB``): validation cells are
+    never trained on."""
+    if not cells or bonds.groups is None:
+        return bonds
+    return bonds.take(np.nonzero(~np.isin(bonds.groups, list(cells)))[0])
+
+
+def fit_from_store(
+    store: str | Path,
+    bond_type: str,
+    outputs: FitOutputs,
+    n_train: int | str,
+    n_test: int,
+    hyperparameters: Hyperparameters,
+    seed: int,
+    test_store: str | Path | None = None,
+    chosen_path: str | Path | None = None,
+    exclude_cells: Sequence[str] = (),
+) -> FitResult:
+    """Entry point of rule ``fit``: bonds from a store directory (minus ``exclude_cells``),
+    the chosen model file when given (then its hyperparameters replace ``hyperparameters``),
+    provenance of the store into the model file."""
+    from glassbonds.database.pbssdb import load_store
+    from glassbonds.model.bonds import load_bond_set
+    from glassbonds.model.hyperparameters import read_chosen
+    from glassbonds.provenance import database_provenance
+
+    train = without_cells(load_bond_set(store, bond_type), exclude_cells)
+    test = load_bond_set(test_store, bond_type) if test_store else None
+    chosen, helpers = None, {}
+    if chosen_path:
+        chosen = read_chosen(chosen_path)
+        hyperparameters = chosen.hyperparameters
+        helpers = {
+            u: without_cells(load_bond_set(store, u), exclude_cells)
+            for u in chosen.joint_correlations
+        }
+    size = resolve_size(n_train, len(train), 0 if test is not None else n_test)
+    provenance = database_provenance(store, load_store(store).provenance)
+    return run_fit(
+        train,
+        outputs,
+        size,
+        n_test,
+        hyperparameters,
+        seed,
+        test,
+        chosen=chosen,
+        helpers=helpers,
+        provenance=provenance,
+    )
