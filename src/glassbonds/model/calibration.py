@@ -28,6 +28,7 @@ from scipy.optimize import minimize
 
 TARGETS = {1.0: 0.68, 2.0: 0.95}
 SCALES = np.linspace(0.5, 3.0, 251)
+TIE = 0.01  # coverage misses below this are not told apart
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,8 @@ def fit_calibration(error: np.ndarray, latent_variance: np.ndarray) -> Calibrati
     result = minimize(loss, start, method="Nelder-Mead", options={"xatol": 1e-4, "fatol": 1e-6})
     amplitude, noise = np.exp(result.x)
     # Keep the likelihood's total variance, vary the share f given to the noise term and the
-    # scale: choose the pair whose worst coverage miss (1 or 2 std) is smallest; ties go to
-    # the share nearest the likelihood's.
+    # scale: choose the pair whose worst coverage miss (1 or 2 std) is smallest; ties (misses
+    # under TIE) go to the share nearest the likelihood's and the scale nearest 1.
     total = float(np.mean(amplitude * v)) + noise * scale
     ml_share = noise * scale / total
     mean_v = max(float(np.mean(v)), 1e-300)
@@ -86,7 +87,8 @@ def fit_calibration(error: np.ndarray, latent_variance: np.ndarray) -> Calibrati
         ratio = np.abs(error) / base
         for s in SCALES:
             miss = max(abs(np.mean(ratio <= k * s) - t) for k, t in TARGETS.items())
-            key = (round(miss, 6), abs(share - ml_share))
+            # Misses under TIE are equally good: then keep the likelihood's share and scale.
+            key = (max(miss, TIE), abs(share - ml_share), abs(s - 1.0))
             if best is None or key < best[0]:
                 best = (key, Calibration(float(a), float(n), float(s)))
     return best[1] if best else Calibration(float(amplitude), float(noise * scale), 1.0)
