@@ -165,6 +165,7 @@ rule validate_cell:
         icohplist=subrun_file("icohplist"),
     output:
         rmsd=f"{TT_DIR}/validation-{TRAIN_LABEL}/{{nc}}-{{nat}}-{{run}}-{{sub}}.tsv",
+        bonds=f"{TT_DIR}/validation-{TRAIN_LABEL}/{{nc}}-{{nat}}-{{run}}-{{sub}}-bonds.tsv",
         png=report(
             f"{TT_DIR}/validation-{TRAIN_LABEL}/{{nc}}-{{nat}}-{{run}}-{{sub}}.png",
             caption="../report/validation.rst",

@@ -78,7 +78,8 @@ def validate_cell(
     ``soap`` is (n_atoms, F) per-atom SOAP; ``species`` orders the elements of bond-type
     names (default: their order of appearance in the model names, e.g. Zr-Zr, Zr-Cu ->
     Zr, Cu, then the cell's other elements). Returns one row per predicted bond: atom_a,
-    atom_b, bond_type, distance, target, predicted.
+    atom_b, bond_type, distance, target, predicted, std (the model's calibrated predictive std,
+    eV; ``calibration.py``).
     """
     if species is None:
         named = [el for name in models for el in name.split("-")]
@@ -99,12 +100,14 @@ def validate_cell(
             "check the models match the cell's elements",
         )
     predicted = np.empty(len(table))
+    std = np.empty(len(table))
     for bond_type, rows in table.groupby("bond_type").groups.items():
         rows = np.asarray(rows)
         part = table.loc[rows]
         features = bond_feature_matrix(part["distance"], soap[part["atom_a"]], soap[part["atom_b"]])
-        predicted[rows] = models[bond_type].predict(features)
+        predicted[rows], std[rows] = models[bond_type].predict(features, return_std=True)
     table["predicted"] = predicted
+    table["std"] = std
     return table
 
 
@@ -119,6 +122,14 @@ def cell_rmsd(table: pd.DataFrame) -> pd.DataFrame:
             "rmsd_eV": float(np.sqrt(np.mean(error**2))),
             "mean_error_eV": float(np.mean(error)),
             "target_std_eV": float(np.std(part["target"])),
+            **(
+                {
+                    "coverage_1std": float(np.mean(np.abs(error) <= part["std"])),
+                    "coverage_2std": float(np.mean(np.abs(error) <= 2 * part["std"])),
+                }
+                if "std" in part
+                else {}
+            ),
         }
 
     rows = [row(name, part) for name, part in table.groupby("bond_type")]
@@ -163,9 +174,11 @@ def run_validate_cell(
     icohplist: str | Path,
     rmsd_tsv: str | Path,
     png: str | Path,
+    bonds_tsv: str | Path | None = None,
 ) -> pd.DataFrame:
     """Entry point of rule ``validate_cell``: models (.npz, one per bond type), the sub-run's
-    structure, its SOAP file (``descriptors.save_soap``) and ``ICOHPLIST.lobster``."""
+    structure, its SOAP file (``descriptors.save_soap``) and ``ICOHPLIST.lobster``;
+    ``bonds_tsv``: every bond with its prediction and calibrated std (eV)."""
     import ase.io
 
     from glassbonds.descriptors import load_soap
@@ -187,4 +200,6 @@ def run_validate_cell(
     atoms = ase.io.read(xyz)
     species = soap.parameters.get("species")
     table = validate_cell(models, atoms, soap.vectors, read_icohplist(icohplist), species)
+    if bonds_tsv is not None:
+        write_text(bonds_tsv, table.to_csv(sep="\t", index=False, float_format="%.6f"))
     return write_cell_validation(table, rmsd_tsv, png, title=f"{Path(xyz).parent}")
