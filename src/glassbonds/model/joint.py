@@ -138,15 +138,18 @@ def fit_joint(
 
 
 def log_marginal_likelihood(
-    distance, soap_sum, residual, kind, c, noise: float, hyperparameters: Hyperparameters
+    gram: np.ndarray, residual: np.ndarray, kind: np.ndarray, c: np.ndarray, noise: float
 ) -> float:
-    """Log marginal likelihood of the residuals with the amplitude profiled out
-    (A = y^T M^-1 y / n, M = B o K + noise I), up to a constant."""
-    gram = _joint_matrix(distance, soap_sum, kind, c, hyperparameters)
+    """Log marginal likelihood of the residuals under covariance B o K + noise I with the
+    amplitude profiled out (A = y^T M^-1 y / n), up to a constant; ``gram`` is the plain
+    kernel matrix K of the stacked bonds (not modified)."""
+    factor = c[kind]
+    same = kind[:, None] == kind[None, :]
+    matrix = gram * np.where(same, 1.0, np.outer(factor, factor))
     n = len(residual)
-    gram.flat[:: n + 1] += noise
+    matrix.flat[:: n + 1] += noise
     try:
-        lower = np.linalg.cholesky(gram)
+        lower = np.linalg.cholesky(matrix)
     except np.linalg.LinAlgError:
         return -np.inf
     weights = cho_solve((lower, True), residual, check_finite=False)
@@ -172,12 +175,12 @@ def fit_correlations(
         train, target, helpers, hyperparameters, target_cap, helper_cap, seed
     )
     noise = (scale if scale > 0 else 1e-12) * float(hyperparameters.gamma)
+    # The kernel matrix does not depend on rho: computed once, reweighted per evaluation.
+    gram = _joint_matrix(distance, soap_sum, kind, np.ones(len(helpers) + 1), hyperparameters)
 
     def loss(rho: np.ndarray) -> float:
         c = np.concatenate([[1.0], rho])
-        return -log_marginal_likelihood(
-            distance, soap_sum, residual, kind, c, noise, hyperparameters
-        )
+        return -log_marginal_likelihood(gram, residual, kind, c, noise)
 
     start = np.full(len(helpers), 0.5)
     result = minimize(loss, start, method="L-BFGS-B", bounds=[(0.0, 0.99)] * len(helpers))
