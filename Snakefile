@@ -33,8 +33,10 @@ if config["subrun_source"] == "md":
 
 
 include: "workflow/rules/etl.smk"
+include: "workflow/rules/per_cluster.smk"
 include: "workflow/rules/model.smk"
 include: "workflow/rules/inference.smk"
+include: "workflow/rules/active_learning.smk"
 include: "workflow/rules/report.smk"
 
 

@@ -5,7 +5,7 @@ input: ``database`` (metadata.json of a store), ``chosen`` (JSON files of rule
 select_hyperparameters, one per bond type). output: ``metrics``, ``curve`` (TSV), ``png``,
 ``curve_png``, ``html``. params: ``bond_types``, ``study`` ({type: {zeta, sigma, gamma}}),
 ``kernel``, ``models``, ``level``, ``folds``, ``cap`` (int or "all"), ``seed``,
-``subrun_counts``, ``exclude_cells``.
+``subrun_counts``, ``exclude_cells``, ``published`` (config published_fits).
 """
 
 from pathlib import Path
@@ -40,5 +40,8 @@ with rule_log(snakemake.log[0]):  # noqa: F821
     curve = learning_curve_by_subruns(
         bonds, factories[best], folds, p.subrun_counts, p.level, int(p.seed)
     )
-    table = write_grouped_cv(table, curve, dict(smk.output.items()))
+    published = {bond: float(fit["rmse"]) for bond, fit in p.published.items()}
+    table = write_grouped_cv(
+        table, curve, dict(smk.output.items()), published, [smk.input.database]
+    )
     print(table.to_string(index=False))

@@ -13,7 +13,10 @@ with rule_log(snakemake.log[0]):  # noqa: F821
     subruns = [SubRun(nc, nat, run, sub, snap) for run, sub, nat, snap in sm.params.subruns]
     descriptor = SoapParameters.from_config(sm.params.species, sm.params.soap).as_dict()
     directory = Path(sm.output[0]).parent  # <root>/<NC>-PBSSDB
+    missing = list(sm.params.missing_runs)
+    if missing:
+        print(f"WARNING: configured runs {missing} of {nc} have no sub-run on disk (skipped)")
     summary = build_and_write_pbssdb(
-        nc, subruns, directory.parent, sm.params.species, descriptor, directory
+        nc, subruns, directory.parent, sm.params.species, descriptor, directory, missing
     )
     print(summary.to_string(index=False))

@@ -5,7 +5,7 @@ input: ``summaries`` and ``pbssdb_metadata`` (one per composition, params order)
 ``compositions``, ``mixed`` (names), ``bond_types``.
 """
 
-from glassbonds.report.html import write_database_report
+from glassbonds.report.databases import write_database_report
 from glassbonds.rule_log import rule_log
 
 with rule_log(snakemake.log[0]):  # noqa: F821

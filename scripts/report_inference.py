@@ -7,7 +7,7 @@ it are read). output: ``html``, ``icohp_png``, optional ``std_png``. params: ``i
 
 from tqdm import tqdm
 
-from glassbonds.report.html import write_inference_report
+from glassbonds.report.inference import write_inference_report
 from glassbonds.rule_log import rule_log
 
 with rule_log(snakemake.log[0]):  # noqa: F821

@@ -1,14 +1,17 @@
 """Rule report_rmse: test RMSE per bond type next to the published values.
 
-input: ``info`` (the fits' .info files, params order). output: ``html``, ``png``.
+input: ``info`` (the fits' .info files, params order), ``training`` (the training
+database's metadata.json: its provenance decides the test-double banner). output: ``html``,
+``png``.
 params: ``fits`` (dicts: bond_type, database, n_train, n_test, zeta, sigma, gamma, selected;
-with ``selected`` the hyperparameters are read from the fit's model file).
+with ``selected`` the hyperparameters are read from the fit's model file),
+``published`` (config published_fits: bond type -> rmse, sigma, gamma, zeta, ntrain, ntest).
 """
 
 from pathlib import Path
 
 from glassbonds.model.files import load_model
-from glassbonds.report.html import FitRecord, write_rmse_report
+from glassbonds.report.fits import FitRecord, PublishedFit, write_rmse_report
 from glassbonds.rule_log import rule_log
 
 
@@ -36,5 +39,17 @@ with rule_log(snakemake.log[0]):  # noqa: F821
         )
         for fit, path in zip(fits, smk.input.info, strict=True)
     ]
-    table = write_rmse_report(fits, smk.output.html, smk.output.png)
+    published = {
+        bond: PublishedFit(
+            rmse_eV=float(fit["rmse"]),
+            sigma=float(fit["sigma"]),
+            gamma=float(fit["gamma"]),
+            zeta=float(fit["zeta"]),
+            n_train=int(fit["ntrain"]),
+            n_test=int(fit["ntest"]),
+        )
+        for bond, fit in smk.params.published.items()
+    }
+    training = [smk.input.training] if smk.input.get("training") else []
+    table = write_rmse_report(fits, published, smk.output.html, smk.output.png, training)
     print(table.to_string(index=False))

@@ -1,10 +1,10 @@
-"""Rule report_status: status table and plot of every sub-run (glassbonds.report.html).
+"""Rule report_status: status table and plot of every sub-run (glassbonds.report.status).
 
 input: ``status`` (subrun.status files, same order as params.subruns). output: ``html``,
 ``png``. params: ``subruns`` ([nc, nat, run, sub] per file), ``compositions``.
 """
 
-from glassbonds.report.html import SubRunRecord, write_status_report
+from glassbonds.report.status import SubRunRecord, write_status_report
 from glassbonds.rule_log import rule_log
 from glassbonds.subrun_status import read_status_file
 

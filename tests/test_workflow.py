@@ -62,6 +62,23 @@ def test_every_subrun_has_a_status_and_converged_ones_have_lobster_output(fixtur
             if status.code.usable:
                 assert (directory / "ICOHPLIST.lobster").stat().st_size > 0
                 assert "test double" in (directory / f"{nc}.lb.out").read_text()
+                # the double leaves its trace: status and database provenance name it
+                assert status.icohp_program["synthetic"] is True
+                assert status.icohp_program["name"] == "glassbonds-synthetic-lobster"
+                assert status.pw_program["name"] == "PWSCF"
+                assert all(p["sha256"] for p in status.pw_program["pseudopotentials"])
+
+
+def test_the_test_double_is_marked_in_databases_and_the_report(fixture_tree):
+    import json
+
+    for store in (fixture_tree / "Zr50Cu50-PBSSDB", fixture_tree / "DB2"):
+        records = json.loads((store / "metadata.json").read_text())["provenance"]
+        assert records and all(r["icohp_program"]["synthetic"] for r in records)
+    for page in ("bond-databases.html", "test-rmse.html"):
+        assert 'id="synthetic-banner"' in (fixture_tree / "report" / page).read_text()
+    for log in (fixture_tree / "logs/lobster").rglob("*.log"):
+        assert "LOBSTER ran" not in log.read_text()
 
 
 def test_soap_vectors_have_the_cell_shape_and_unit_norm(fixture_tree):
@@ -88,6 +105,50 @@ def test_each_subrun_is_in_its_database_or_in_nd_info(fixture_tree):
             for bond in ("Zr-Zr", "Zr-Cu", "Cu-Cu")
         )
         assert legacy == len(rows) > 0
+
+
+def test_cluster_sums_count_every_database_bond_from_both_atoms(fixture_tree):
+    for nc in COMPOSITIONS:
+        clusters = [
+            atoms
+            for element in ("Zr", "Cu")
+            for atoms in read(fixture_tree / f"{nc}-PCSSDB/{element}.xyz", index=":")
+        ]
+        assert (fixture_tree / f"{nc}-PCSSDB/DUB.info").read_text() == ""
+        rows = pd.read_parquet(fixture_tree / f"{nc}-PBSSDB/bonds.parquet")
+        assert len(clusters) == 8 * rows.groupby(["run", "subrun"]).ngroups
+        total = sum(atoms.info["SUM_ICOHP"] for atoms in clusters)
+        assert total == pytest.approx(2 * rows["icohp"].sum(), rel=1e-5)
+
+
+def test_per_atom_model_is_judged_on_held_out_subruns(fixture_tree):
+    for nc in COMPOSITIONS:
+        held_out = pd.read_csv(
+            fixture_tree / f"TT/per-atom-{nc}/{nc}-per-atom-held-out.tsv", sep="\t"
+        )
+        summary = pd.read_csv(
+            fixture_tree / f"TT/per-atom-{nc}/{nc}-per-atom-grouped-cv.tsv", sep="\t"
+        )
+        assert set(summary["element"]) == {"Zr", "Cu"}
+        rmse = np.sqrt(((held_out["predicted"] - held_out["target"]) ** 2).mean())
+        assert rmse < held_out["target"].std()  # better than predicting the mean
+
+
+def test_suggestions_rank_every_candidate_and_extend_the_dft_list(fixture_tree):
+    import yaml
+
+    ranked = pd.read_csv(fixture_tree / "active-learning/suggested-subruns.tsv", sep="\t")
+    # run 2 of each composition has structures only: its 15 sub-runs are the candidates
+    assert sorted(zip(ranked.nc, ranked.run, ranked.subrun, strict=True)) == sorted(
+        (nc, 2, sub) for nc in COMPOSITIONS for sub in range(15)
+    )
+    assert list(ranked["score"]) == sorted(ranked["score"], reverse=True)
+    fragment = yaml.safe_load((fixture_tree / "active-learning/next-dft-subruns.yaml").read_text())
+    chosen = fragment["active_learning"]["dft_subruns"]
+    added = [entry for entries in chosen.values() for entry in entries if entry != "1"]
+    best = ranked.head(3)
+    assert added and sorted(added) == sorted(f"{r.run}/{r.subrun}" for r in best.itertuples())
+    assert all(entries[0] == "1" for entries in chosen.values())
 
 
 def test_mixed_database_takes_the_configured_bonds_from_each_composition(fixture_tree):
@@ -128,6 +189,10 @@ def test_an_existing_tree_without_dumps_is_adopted_without_rerunning_programs(
         target = run_dir(adopted, nc) / "2000"
         # only what the study published per sub-run: no dump, no status, no SOAP, no database
         shutil.copytree(source, target, ignore=shutil.ignore_patterns("subrun.status"))
+    # a sub-run directory holding only its structure: recorded in ND.info, nothing blocked
+    only_xyz = run_dir(adopted, "Zr50Cu50") / "2000" / "15"
+    only_xyz.mkdir()
+    shutil.copy(run_dir(adopted, "Zr50Cu50") / "2000/0/Zr50Cu50.xyz", only_xyz)
     config = fixture_config(adopted)
     config.update(subrun_source="existing", runs="discover")
     config["inference"]["items"] = {}
@@ -141,6 +206,9 @@ def test_an_existing_tree_without_dumps_is_adopted_without_rerunning_programs(
         for bond in ("Zr-Zr", "Zr-Cu", "Cu-Cu"):
             original = (fixture_tree / f"{nc}-PBSSDB/{bond}.bnd").read_text()
             assert (adopted / f"{nc}-PBSSDB/{bond}.bnd").read_text() == original
+    assert "1 15 6" in (adopted / "Zr50Cu50-PBSSDB/ND.info").read_text().splitlines()
+    reasons = (adopted / "Zr50Cu50-PBSSDB/ND-reasons.tsv").read_text()
+    assert "1\t15\t6\tno scf output" in reasons
 
 
 @pytest.mark.parametrize(
@@ -150,6 +218,14 @@ def test_an_existing_tree_without_dumps_is_adopted_without_rerunning_programs(
         (lambda c: c.update(compositions=["Zr50Cu40"]), "Zr50Cu40"),
         (lambda c: c.update(natoms=7), "of 7 atoms"),
         (lambda c: c["qe"].update(ecutwfc="thirty"), "thirty"),
+        (lambda c: c.update(natoms=8.0), "natoms"),
+        (lambda c: c["model"]["grid"].update(fold=3), "fold"),
+        (
+            lambda c: c["model"]["hyperparameters"].update(
+                {"Cu-Zr": c["model"]["hyperparameters"].pop("Zr-Cu")}
+            ),
+            "Cu-Zr",
+        ),
     ],
 )
 def test_a_bad_config_stops_with_a_message_naming_the_key(tmp_path, change, named):

@@ -20,6 +20,7 @@ sign (its translation moved ``atomMU``); its distances and counts are unaffected
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -28,6 +29,8 @@ from ase import Atoms
 
 from glassbonds.composition import bond_type_of
 from glassbonds.errors import InputError
+
+_LOG = logging.getLogger(__name__)
 
 #: Study species order (LAMMPS types 1, 2, 3); bond-type names follow it (``Zr-Cu``).
 STUDY_SPECIES: tuple[str, ...] = ("Zr", "Cu", "Al")
@@ -84,6 +87,11 @@ def normalise_windows(
 ) -> dict[str, tuple[float, float]]:
     """Validate windows keyed ``"A-B"``; keys are renamed to the species order (``Zr-Cu``).
 
+    A key written against the species order (``Cu-Zr`` with species Zr, Cu) is accepted and
+    renamed, with a log line (logger ``glassbonds.neighbours``, level WARNING) naming both
+    spellings, so the window is never silently lost or duplicated. (The workflow's config
+    check is stricter: it refuses such keys, see :mod:`glassbonds.config_checks`.)
+
     Raises :class:`InputError` naming the key for an unknown element, a malformed key,
     a duplicate type, or a window that is not ``0 <= d_min <= d_max`` (angstrom).
     """
@@ -101,6 +109,10 @@ def normalise_windows(
                 "use the elements of the config key species",
             )
         name = bond_type_of(parts[0], parts[1], species)
+        if name != str(key):
+            _LOG.warning(
+                "inference window %r is bond type %s (species order %s)", key, name, list(species)
+            )
         try:
             d_min, d_max = (float(value) for value in window)
         except (TypeError, ValueError):

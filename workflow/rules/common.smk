@@ -16,9 +16,14 @@ os.environ.update(
 
 from glassbonds import tree  # noqa: E402
 from glassbonds.composition import bond_types, parse_composition  # noqa: E402
+from glassbonds.config_checks import check_config  # noqa: E402
 from glassbonds.errors import InputError  # noqa: E402
 
 validate(config, workflow.source_path("../schemas/config.schema.yaml"))
+try:
+    check_config(config)
+except InputError as error:
+    raise ValueError(str(error)) from None
 
 ROOT = config["root"].rstrip("/")
 SPECIES = config["species"]
@@ -45,6 +50,11 @@ RUN_DIR = pattern(tree.RUN_DIR)
 SUBRUN_DIR = pattern(tree.SUBRUN_DIR)
 SOAP_FILE = pattern(tree.SOAP_FILE)
 PBSSDB_DIR = pattern(tree.PBSSDB_DIR)
+PCSSDB_DIR = f"{ROOT}/{{nc}}-PCSSDB"
+PCSSDB_STORE_FILES = ["clusters.parquet", "soap.npy", "metadata.json"]
+ACTIVE_LEARNING_DIR = f"{ROOT}/active-learning"
+SUGGESTED_SUBRUNS = f"{ACTIVE_LEARNING_DIR}/suggested-subruns.tsv"
+NEXT_DFT_CONFIG = f"{ACTIVE_LEARNING_DIR}/next-dft-subruns.yaml"
 MIXED_DIR = pattern(tree.MIXED_DIR)
 BOND_TYPES = bond_types(SPECIES)
 STORE_FILES = ["bonds.parquet", "soap.npy", "metadata.json"]
@@ -55,7 +65,7 @@ def subrun_file(kind):
     return f"{SUBRUN_DIR}/{tree.SUBRUN_FILES[kind]}"
 
 
-def subruns_of(nc):
+def configured_subruns(nc):
     """Every sub-run of a composition: from config (md) or found on disk (existing)."""
     if config["subrun_source"] == "existing":
         found = tree.discover_subruns(ROOT, nc, NATOMS, SNAPSHOT)
@@ -68,6 +78,49 @@ def subruns_of(nc):
         tree.SubRun(nc, NATOMS, run, entry["subrun"], SNAPSHOT)
         for run in config["runs"]
         for entry in config["subruns"]
+    ]
+
+
+def missing_runs(nc):
+    """Configured runs with no sub-run on disk when adopting a tree (reported, not hidden)."""
+    if config["subrun_source"] != "existing" or config["runs"] == "discover":
+        return []
+    return tree.missing_runs(ROOT, nc, NATOMS, config["runs"], SNAPSHOT)
+
+
+def pbssdb_missing_runs(wildcards):
+    return missing_runs(wildcards.nc)
+
+
+def status_pseudo_dirs():
+    """Where the status looks for the UPFs named in scf.out (their SHA-256 provenance)."""
+    return [pseudo_dir()] if config.get("qe") else []
+
+
+DFT_SUBRUNS = config["active_learning"]["dft_subruns"]
+
+
+def gets_dft(subrun):
+    """Whether a sub-run is computed (DFT, LOBSTER, databases): every sub-run unless the
+    config's active_learning.dft_subruns lists its composition ("RUN" or "RUN/SUB")."""
+    chosen = DFT_SUBRUNS.get(subrun.nc)
+    return chosen is None or bool(
+        {str(subrun.run), f"{subrun.run}/{subrun.sub}"} & set(chosen)
+    )
+
+
+def subruns_of(nc):
+    """The sub-runs of a composition that get DFT and enter its databases."""
+    return [s for s in configured_subruns(nc) if gets_dft(s)]
+
+
+def candidate_subruns():
+    """Sub-runs with a structure but no DFT yet: what active learning ranks."""
+    return [
+        s
+        for nc in config["compositions"]
+        for s in configured_subruns(nc)
+        if not gets_dft(s)
     ]
 
 
@@ -125,10 +178,12 @@ def pbssdb_inputs(wildcards):
         kind: expand_subruns(nc, kind)
         for kind in ("status", "xyz", "neighbours", "soap")
     }
-    icohplists = expand_subruns(nc, "icohplist")
     if config["subrun_source"] == "existing":
-        icohplists = [path for path in icohplists if Path(path).exists()]
-    inputs["icohplist"] = icohplists
+        # an adopted sub-run may hold only its .xyz: its status (and ND.info) says so
+        for kind in ("icohplist", "neighbours"):
+            inputs[kind] = [p for p in expand_subruns(nc, kind) if Path(p).exists()]
+    else:
+        inputs["icohplist"] = expand_subruns(nc, "icohplist")
     if not inputs["status"]:
         raise ValueError(f"composition {nc}: no sub-run found under {ROOT}/{nc}")
     return inputs
@@ -140,7 +195,11 @@ def pbssdb_subruns(wildcards):
 
 def pbssdb_outputs(nc="{nc}"):
     base = PBSSDB_DIR.format(nc=nc)
-    legacy = [f"{bond}.bnd" for bond in BOND_TYPES] + ["ND.info", "DUB.info"]
+    legacy = [f"{bond}.bnd" for bond in BOND_TYPES] + [
+        "ND.info",
+        "ND-reasons.tsv",
+        "DUB.info",
+    ]
     return [f"{base}/{name}" for name in [*legacy, "summary.tsv", *STORE_FILES]]
 
 
@@ -302,6 +361,11 @@ def all_targets():
     targets = []
     for nc in config["compositions"]:
         targets += pbssdb_outputs(nc)
+        if config["per_cluster"]["enabled"]:
+            targets += [f"{PCSSDB_DIR.format(nc=nc)}/{el}.xyz" for el in SPECIES]
+            targets.append(f"{TT_DIR}/per-atom-{nc}/{nc}-per-atom-grouped-cv.tsv")
+    if candidate_subruns():
+        targets += [SUGGESTED_SUBRUNS, NEXT_DFT_CONFIG]
     for spec in config.get("mixed_databases", []):
         targets += mixed_outputs(spec["name"])
     targets += model_targets()

@@ -153,6 +153,7 @@ rule grouped_cv:
         seed=MODEL["seed"],
         subrun_counts=MODEL["evaluation"]["subrun_counts"],
         exclude_cells=MODEL["validation_subruns"],
+        published=config["published_fits"],
     script:
         "../../scripts/grouped_cv.py"
 

@@ -1,6 +1,6 @@
 # Report artifacts for `snakemake --report`: sub-run status, bond databases, test RMSE per
 # bond type against the published values, and ETL inference summaries (HTML tables and PNG
-# plots; the logic is in glassbonds.report.html).
+# plots; the logic is in glassbonds.report).
 REPORT_DIR = f"{ROOT}/report"
 
 
@@ -84,6 +84,7 @@ rule report_databases:
 rule report_rmse:
     input:
         info=[fit_stem(bond) + ".info" for bond in model_bond_types()],
+        training=f"{database_store(TRAIN_DB)}/metadata.json",
     output:
         html=report(
             f"{REPORT_DIR}/test-rmse.html",
@@ -118,6 +119,7 @@ rule report_rmse:
             }
             for bond in model_bond_types()
         ],
+        published=config["published_fits"],
     script:
         "../../scripts/report_rmse.py"
 

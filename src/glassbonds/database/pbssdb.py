@@ -29,9 +29,12 @@ from glassbonds.descriptors import load_soap
 from glassbonds.errors import InputError
 from glassbonds.files import atomic_path, sha256, write_text
 from glassbonds.io.lobster import read_icohplist, read_neighbour_list
+from glassbonds.provenance import icohp_programs
 from glassbonds.tree import SubRun
 
 USABLE_STATUS_CODES = (1, 4)  # DONE, SCF_CONVERGED_LOB_NOT_FINISHED_BUT_ICOHP_OK
+DEFECTIVE_CODE = 9  # StatusCode.SUBRUN_FILES_DEFECTIVE
+DISTANCE_TOLERANCE = 0.01  # angstrom: neighbour-list distance vs. ICOHPLIST distance
 ROW_COLUMNS = [
     "bond_type",
     "source",
@@ -57,6 +60,7 @@ class SubRunFiles:
     icohplist: Path
     neighbours: Path
     soap: Path
+    provenance: dict = field(default_factory=dict)  # SubRunStatus.provenance()
 
 
 @dataclass
@@ -86,6 +90,7 @@ class PbssdbResult:
     database: BondDatabase
     not_done: list[tuple[int, int, int, str]]  # run, sub-run, status code, reason
     dropped_clusters: list[tuple[int, int, str, str]]  # run, sub-run, centre label, pair label
+    counts: Counter = field(default_factory=Counter)  # reported counts (distance mismatches...)
 
 
 def _match_icohp(icohp: pd.DataFrame) -> dict[tuple[int, int, int, int, int], int]:
@@ -104,21 +109,57 @@ def _match_icohp(icohp: pd.DataFrame) -> dict[tuple[int, int, int, int, int], in
     return keys
 
 
-def subrun_bonds(files: SubRunFiles, species: Sequence[str]) -> tuple[list[tuple], list[tuple]]:
+def read_cell(xyz: str | Path):
+    """The sub-run's structure; no cell, a degenerate cell or non-finite positions raise."""
+    try:
+        atoms = read_structure(xyz)
+    except FileNotFoundError:
+        raise InputError(xyz, "missing", "the sub-run has no structure file") from None
+    except Exception as error:  # ASE raises many types on a malformed file
+        raise InputError(xyz, f"unreadable structure ({type(error).__name__}: {error})") from None
+    if not np.isfinite(atoms.positions).all():
+        raise InputError(xyz, "positions are not all finite (NaN or inf)")
+    if not atoms.cell.rank == 3 or not np.isfinite(atoms.cell.array).all():
+        raise InputError(xyz, "no periodic cell (Lattice=...)", "write the cell into the .xyz")
+    return atoms
+
+
+def _check_indices(where: Path, name: str, indices: np.ndarray, natoms: int) -> None:
+    bad = indices[(indices < 0) | (indices >= natoms)]
+    if len(bad):
+        raise InputError(
+            where,
+            f"{name} atom index {int(bad[0]) + 1} outside 1..{natoms} (the atoms of the .xyz)",
+            "rewrite the file from the sub-run's structure",
+        )
+
+
+def subrun_bonds(
+    files: SubRunFiles, species: Sequence[str], counts: Counter | None = None
+) -> tuple[list[tuple], list[tuple]]:
     """Bonds of one usable sub-run following create_SSDB.py (PB mode).
 
     For each centre of the explicit neighbour list, in file order: if one of its pairs is not
-    in ICOHPLIST, the whole cluster is dropped (one DUB entry per missing pair); otherwise each
+    in ICOHPLIST, the whole cluster is dropped (one DUB entry per missing pair, labelled
+    neighbour-centre as in the study's DUB.info); otherwise each
     pair not written before for this sub-run becomes a row (centre = atom A).
     Returns (rows, dropped) with rows as (bond_type, atom_a, atom_b, distance, -ICOHP).
+    ``counts["distance mismatches"]`` counts pairs matched only by their single ICOHPLIST
+    listing whose distances differ by more than :data:`DISTANCE_TOLERANCE` (these count as
+    missing). Unusable files raise :class:`InputError`.
     """
-    atoms = read_structure(files.xyz)
+    counts = Counter() if counts is None else counts
+    atoms = read_cell(files.xyz)
     symbols = atoms.get_chemical_symbols()
     icohp = read_icohplist(files.icohplist)
+    if not Path(files.neighbours).is_file():
+        raise InputError(files.neighbours, "missing", "write it from the sub-run's structure")
     neighbours = read_neighbour_list(files.neighbours)
     natoms = len(symbols)
-    if len(neighbours) and neighbours[["centre", "neighbour"]].to_numpy().max() >= natoms:
-        raise InputError(files.neighbours, f"atom index beyond the {natoms} atoms of {files.xyz}")
+    _check_indices(
+        files.neighbours, "cohpbetween", neighbours[["centre", "neighbour"]].to_numpy(), natoms
+    )
+    _check_indices(files.icohplist, "ICOHPLIST", icohp[["atom_a", "atom_b"]].to_numpy(), natoms)
     lookup = _match_icohp(icohp)
     by_label_pair = Counter(zip(icohp["atom_a"], icohp["atom_b"], strict=True))
     distance = icohp["distance"].to_numpy()
@@ -138,10 +179,20 @@ def subrun_bonds(files: SubRunFiles, species: Sequence[str]) -> tuple[list[tuple
                 index is None
                 and by_label_pair[(centre, neighbour)] + by_label_pair[(neighbour, centre)] == 1
             ):
-                # a single listing of the pair: translation conventions cannot be ambiguous
+                # a single listing of the pair: translation conventions cannot be ambiguous,
+                # but the image must be the same bond: compare the distances
                 index = lookup.get(_only_key(icohp, centre, neighbour))
+                offset = np.array([ox, oy, oz]) @ atoms.cell.array
+                length = np.linalg.norm(
+                    atoms.positions[neighbour] + offset - atoms.positions[centre]
+                )
+                if index is not None and abs(length - distance[index]) > DISTANCE_TOLERANCE:
+                    counts["distance mismatches"] += 1
+                    index = None
             if index is None:
-                missing.append(f"{symbols[centre]}{centre + 1}-{symbols[neighbour]}{neighbour + 1}")
+                # neighbour first, as the study's DUB.info writes it (21 3 KNF: Cu95-Cu94
+                # for the centre Cu94 whose pair with Cu95 is missing)
+                missing.append(f"{symbols[neighbour]}{neighbour + 1}-{symbols[centre]}{centre + 1}")
             else:
                 cluster.append((centre, neighbour, index))
         if missing:
@@ -180,20 +231,31 @@ def build_pbssdb(
     not_done: list[tuple[int, int, int, str]] = []
     dropped_clusters: list[tuple[int, int, str, str]] = []
     provenance: list[dict] = []
+    counts: Counter = Counter()
     atoms_so_far = 0
     for files in progress(list(subruns)):
         run, sub = files.subrun.run, files.subrun.sub
         if files.status_code not in USABLE_STATUS_CODES:
             not_done.append((run, sub, files.status_code, files.status_reason))
             continue
-        record = load_soap(files.soap)
+        try:
+            record = load_soap(files.soap)
+        except InputError as error:
+            not_done.append((run, sub, DEFECTIVE_CODE, str(error)))
+            continue
         if dict(record.parameters) != dict(descriptor):
             raise InputError(
                 files.soap,
                 f"SOAP parameters {record.parameters} differ from the config's",
                 "delete the <NC>-SOAPS files and rerun the soap rule",
             )
-        rows, dropped = subrun_bonds(files, species)
+        try:
+            rows, dropped = subrun_bonds(files, species, counts)
+            if len(record.vectors) != len(read_cell(files.xyz)):
+                raise InputError(files.soap, "SOAP rows differ from the atoms of the .xyz")
+        except InputError as error:
+            not_done.append((run, sub, DEFECTIVE_CODE, str(error)))
+            continue
         dropped_clusters.extend((run, sub, centre, pair) for centre, pair in dropped)
         block = pd.DataFrame(rows, columns=["bond_type", "atom_a", "atom_b", "distance", "icohp"])
         block.insert(1, "source", nc)
@@ -211,6 +273,7 @@ def build_pbssdb(
                 "status": files.status_code,
                 "icohplist": str(files.icohplist),
                 "icohplist_sha256": sha256(files.icohplist),
+                **files.provenance,
             }
         )
     rows = (
@@ -239,7 +302,7 @@ def build_pbssdb(
         provenance=provenance,
         sources=[nc],
     )
-    return PbssdbResult(database, not_done, dropped_clusters)
+    return PbssdbResult(database, not_done, dropped_clusters, counts)
 
 
 def write_pbssdb_legacy(result: PbssdbResult, directory: str | Path) -> None:
@@ -252,6 +315,14 @@ def write_pbssdb_legacy(result: PbssdbResult, directory: str | Path) -> None:
     write_text(
         directory / "ND.info",
         "".join(f"{run} {sub} {code}\n" for run, sub, code, _ in result.not_done),
+    )
+    write_text(
+        directory / "ND-reasons.tsv",
+        "run\tsubrun\tcode\treason\n"
+        + "".join(
+            f"{run}\t{sub}\t{code}\t{' '.join(reason.split())}\n"
+            for run, sub, code, reason in result.not_done
+        ),
     )
     write_text(
         directory / "DUB.info",
@@ -273,15 +344,26 @@ def _bnd_text(rows: pd.DataFrame, with_source: Sequence[str] | None) -> str:
     return "".join(lines)
 
 
-def summary_table(result: PbssdbResult, all_subruns: int) -> pd.DataFrame:
-    """Counts per status code and per bond type (what entered and what did not)."""
+def summary_table(
+    result: PbssdbResult, all_subruns: int, missing_runs: Sequence[int] = ()
+) -> pd.DataFrame:
+    """Counts per status code and per bond type (what entered and what did not), the
+    configured runs absent from disk and the pairs whose single listing had another
+    distance."""
     entries = [
         ("subruns", "total", all_subruns),
         ("subruns", "in database", len(result.database.provenance)),
     ]
     for code, count in sorted(Counter(code for _, _, code, _ in result.not_done).items()):
         entries.append(("subruns", f"status {code} (ND.info)", count))
+    entries.append(("runs", "configured but missing on disk", len(missing_runs)))
     entries.append(("clusters", "dropped pairs (DUB.info)", len(result.dropped_clusters)))
+    entries.append(
+        ("pairs", "distance mismatches (counted as missing)", result.counts["distance mismatches"])
+    )
+    programs = icohp_programs(result.database.provenance)
+    for program, count in sorted(programs.items()):
+        entries.append(("subruns", f"-ICOHP from {program}", count))
     counts = result.database.rows["bond_type"].value_counts()
     for bond_type in bond_types(result.database.species):
         entries.append(("bonds", bond_type, int(counts.get(bond_type, 0))))
@@ -351,7 +433,7 @@ def mix_databases(spec: MixedDatabaseSpec, sources: Mapping[str, BondDatabase]) 
                 "rebuild the PBSSDBs with one descriptor setting",
             )
     rng = np.random.default_rng(spec.seed)
-    row_blocks, soap_blocks, provenance = [], [], []
+    row_blocks, soap_blocks = [], []
     offset = 0
     for bond_type in spec.bond_types:
         for nc, count in spec.counts.items():
@@ -370,10 +452,7 @@ def mix_databases(spec: MixedDatabaseSpec, sources: Mapping[str, BondDatabase]) 
             soap_blocks += [soap_a[chosen].astype(np.float32), soap_b[chosen].astype(np.float32)]
             offset += 2 * count
             row_blocks.append(block)
-        provenance += [
-            {"source": nc, "bond_type": bond_type, "count": count}
-            for nc, count in spec.counts.items()
-        ]
+    provenance = _sampled_provenance(row_blocks, sources)
     width = reference.soap.shape[1]
     return BondDatabase(
         name=spec.name,
@@ -386,6 +465,33 @@ def mix_databases(spec: MixedDatabaseSpec, sources: Mapping[str, BondDatabase]) 
         provenance=provenance,
         sources=list(spec.counts),
     )
+
+
+def _sampled_provenance(
+    row_blocks: Sequence[pd.DataFrame], sources: Mapping[str, BondDatabase]
+) -> list[dict]:
+    """The source sub-run records (programs, checksums...) of every sub-run that gave a
+    sampled bond, with ``source`` (composition) and ``sampled_bonds`` per bond type."""
+    if not row_blocks:
+        return []
+    rows = pd.concat(row_blocks, ignore_index=True)
+    sampled = rows.groupby(["source", "run", "subrun", "bond_type"]).size()
+    keys = set(sampled.index.droplevel(3))
+    records = []
+    for nc, database in sources.items():
+        for record in database.provenance:
+            key = (nc, int(record["run"]), int(record["subrun"]))
+            if key not in keys:
+                continue
+            counts = sampled.loc[key]
+            records.append(
+                {
+                    "source": nc,
+                    **record,
+                    "sampled_bonds": {str(b): int(n) for b, n in counts.items()},
+                }
+            )
+    return records
 
 
 def write_mixed_legacy(
@@ -413,9 +519,11 @@ def build_and_write_pbssdb(
     species: Sequence[str],
     descriptor: Mapping,
     directory: str | Path,
+    missing_runs: Sequence[int] = (),
 ) -> pd.DataFrame:
     """Build a composition's PBSSDB from its sub-runs on disk and write every output file
-    (legacy text, store, ``summary.tsv``); returns the summary table."""
+    (legacy text, store, ``summary.tsv``); returns the summary table. ``missing_runs``:
+    configured runs absent from an adopted tree (reported in the summary)."""
     from tqdm import tqdm
 
     from glassbonds.subrun_status import read_status_file
@@ -432,6 +540,7 @@ def build_and_write_pbssdb(
                 icohplist=subrun.file(root, "icohplist"),
                 neighbours=subrun.file(root, "neighbours"),
                 soap=subrun.soap_file(root),
+                provenance=status.provenance(),
             )
         )
     result = build_pbssdb(
@@ -443,6 +552,6 @@ def build_and_write_pbssdb(
     )
     write_pbssdb_legacy(result, directory)
     save_store(result.database, directory)
-    summary = summary_table(result, len(files))
+    summary = summary_table(result, len(files), missing_runs)
     write_text(Path(directory) / "summary.tsv", summary.to_csv(sep="\t", index=False))
     return summary

@@ -56,7 +56,12 @@ from scipy.linalg import solve_triangular
 from glassbonds.descriptors import SoapParameters, soap_vectors
 from glassbonds.errors import InputError
 from glassbonds.files import atomic_path
-from glassbonds.io.lammps import TruncatedDumpError, iter_dump_frames, read_data_file
+from glassbonds.io.lammps import (
+    TruncatedDumpError,
+    check_requested_frames,
+    iter_dump_frames,
+    read_data_file,
+)
 from glassbonds.model.kernel import (
     SoapBondKernelRegressor,
     bond_feature_matrix,
@@ -560,6 +565,8 @@ def infer_frames(
         )
     predictor = BondPredictor(models, windows)
     describer = soap_parameters.describer()
+    if format == "lammps-dump":  # requested frames the dump lacks: an error, not fewer frames
+        check_requested_frames(structure_path, frames, f"inference item {item_name}: frames")
     wanted = None if frames is None else set(int(f) for f in frames)
     last_wanted = None if wanted is None else max(wanted, default=-1)
     results: list[FrameResult] = []

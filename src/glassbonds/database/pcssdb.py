@@ -1,0 +1,287 @@
+"""The per-cluster single-SOAP database of one composition (PCSSDB, create_SSDB.py's PC mode).
+
+For every centre atom of every usable sub-run (status 1 or 4), the cluster of its
+neighbours from ``lobsterin-quippy`` with ``SUM_ICOHP``, the sum of the -ICOHP (eV) of the
+centre's bonds to them, and the SOAP vector of the centre. Written as
+
+* ``<El>.xyz`` per centre element: extended XYZ in the study's layout (the sub-run's cell,
+  centre first, neighbours at ``r + offset @ cell``; ``ID_RUN``, ``SUB_STEP``,
+  ``ID_CENTRAL_ATOM`` (1-based) and ``SUM_ICOHP`` in the comment line), readable by ASE;
+  ``<El>.xyz.idx``: the number of clusters, then the byte offset and atom count of each;
+* ``ND.info`` (sub-runs not used, with their status code) and ``DUB.info`` (clusters with a
+  pair missing from ICOHPLIST, one line per missing pair), as for the per-bond database;
+* a store: ``clusters.parquet`` (element, run, sub-run, centre, neighbours, sum_icohp,
+  soap_row), ``soap.npy`` (float32, one row per cluster) and ``metadata.json``. No pickle.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from ase import Atoms
+from ase.io import read as read_structure
+
+from glassbonds.database.clusters import cluster_atoms, subrun_clusters
+from glassbonds.database.pbssdb import USABLE_STATUS_CODES, SubRunFiles
+from glassbonds.descriptors import load_soap
+from glassbonds.errors import InputError
+from glassbonds.files import atomic_path, sha256, write_text
+from glassbonds.io.lobster import read_icohplist, read_neighbour_list
+
+CLUSTER_COLUMNS = [
+    "element",
+    "run",
+    "subrun",
+    "centre",
+    "neighbours",
+    "sum_icohp",
+    "soap_row",
+]
+
+
+@dataclass
+class ClusterRecord:
+    """One complete cluster: its structure (centre first) and summed -ICOHP in eV."""
+
+    run: int
+    subrun: int
+    centre: int  # 0-based index of the centre in its sub-run
+    atoms: Atoms
+    sum_icohp: float
+
+
+@dataclass
+class PcssdbResult:
+    """A composition's clusters, the centres' SOAP rows, and what did not enter."""
+
+    name: str
+    species: list[str]
+    descriptor: dict
+    clusters: list[ClusterRecord]
+    soap: np.ndarray  # (n_clusters, n_features) float32, row i is cluster i's centre
+    not_done: list[tuple[int, int, int, str]]  # run, sub-run, status code, reason
+    dropped_clusters: list[tuple[int, int, str, str]]  # run, sub-run, centre, missing pair
+    provenance: list[dict]
+
+    def table(self) -> pd.DataFrame:
+        """One row per cluster (CLUSTER_COLUMNS); ``soap_row`` indexes :attr:`soap`."""
+        return pd.DataFrame(
+            [
+                (r.atoms[0].symbol, r.run, r.subrun, r.centre, len(r.atoms) - 1, r.sum_icohp, i)
+                for i, r in enumerate(self.clusters)
+            ],
+            columns=CLUSTER_COLUMNS,
+        )
+
+
+def build_pcssdb(
+    nc: str,
+    subruns: Iterable[SubRunFiles],
+    species: Sequence[str],
+    descriptor: Mapping,
+    progress: Callable[[Iterable], Iterable] = lambda items: items,
+) -> PcssdbResult:
+    """The PCSSDB of one composition from its sub-runs (only codes 1 and 4 enter)."""
+    clusters: list[ClusterRecord] = []
+    soap_rows: list[np.ndarray] = []
+    not_done: list[tuple[int, int, int, str]] = []
+    dropped: list[tuple[int, int, str, str]] = []
+    provenance: list[dict] = []
+    for files in progress(list(subruns)):
+        run, sub = files.subrun.run, files.subrun.sub
+        if files.status_code not in USABLE_STATUS_CODES:
+            not_done.append((run, sub, files.status_code, files.status_reason))
+            continue
+        record = load_soap(files.soap)
+        if dict(record.parameters) != dict(descriptor):
+            raise InputError(
+                files.soap,
+                f"SOAP parameters {record.parameters} differ from the config's",
+                "delete the <NC>-SOAPS files and rerun the describe_subrun rule",
+            )
+        atoms = read_structure(files.xyz)
+        if len(record.vectors) != len(atoms):
+            raise InputError(
+                files.soap,
+                f"{len(record.vectors)} SOAP vectors for the {len(atoms)} atoms of {files.xyz}",
+                "rerun the describe_subrun rule of this sub-run",
+            )
+        icohp = read_icohplist(files.icohplist)
+        value = -icohp["icohp"].to_numpy()
+        for cluster in subrun_clusters(
+            atoms, icohp, read_neighbour_list(files.neighbours), files.neighbours
+        ):
+            centre_label = f"{atoms[cluster.centre].symbol}{cluster.centre + 1}"
+            if not cluster.complete:
+                dropped.extend((run, sub, centre_label, pair) for pair in cluster.missing)
+                continue
+            clusters.append(
+                ClusterRecord(
+                    run=run,
+                    subrun=sub,
+                    centre=cluster.centre,
+                    atoms=cluster_atoms(atoms, cluster),
+                    sum_icohp=float(value[list(cluster.icohp_rows)].sum()),
+                )
+            )
+            soap_rows.append(record.vectors[cluster.centre].astype(np.float32))
+        provenance.append(
+            {
+                "run": run,
+                "subrun": sub,
+                "status": files.status_code,
+                "icohplist": str(files.icohplist),
+                "icohplist_sha256": sha256(files.icohplist),
+            }
+        )
+    width = len(soap_rows[0]) if soap_rows else 0
+    return PcssdbResult(
+        name=f"{nc}-PCSSDB",
+        species=list(species),
+        descriptor=dict(descriptor),
+        clusters=clusters,
+        soap=np.array(soap_rows, dtype=np.float32).reshape(len(soap_rows), width),
+        not_done=not_done,
+        dropped_clusters=dropped,
+        provenance=provenance,
+    )
+
+
+def _lattice(cell: np.ndarray) -> str:
+    return "  ".join(" ".join(f"{v:10.6f}" for v in vector) for vector in cell)
+
+
+def cluster_xyz_text(record: ClusterRecord) -> str:
+    """One cluster in the study's extended-XYZ layout (ASE reads the comment line's keys)."""
+    header = (
+        f'Lattice="{_lattice(record.atoms.cell.array)}" Properties=species:S:1:pos:R:3 '
+        f'pbc="T T T" ID_RUN={record.run} SUB_STEP={record.subrun} '
+        f"ID_CENTRAL_ATOM={record.centre + 1} SUM_ICOHP={record.sum_icohp:f}"
+    )
+    lines = [f"{len(record.atoms)}", header]
+    lines += [
+        f"{symbol:<2s} {x:10.6f} {y:10.6f} {z:10.6f}"
+        for symbol, (x, y, z) in zip(
+            record.atoms.get_chemical_symbols(), record.atoms.positions, strict=True
+        )
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_pcssdb(
+    result: PcssdbResult,
+    xyz_files: Mapping[str, str | Path],
+    nd_info: str | Path,
+    dub_info: str | Path,
+    store: str | Path,
+) -> None:
+    """Write ``<El>.xyz`` (+ ``.idx`` beside each), ND.info, DUB.info and the store.
+
+    ``xyz_files`` maps every centre element of the species to its output path; an element
+    without clusters gets an empty file, so the outputs are the same for every composition.
+    """
+    unknown = sorted({r.atoms[0].symbol for r in result.clusters} - set(xyz_files))
+    if unknown:
+        raise InputError("pcssdb outputs", f"no output file for centre element(s) {unknown}")
+    for element, path in xyz_files.items():
+        blocks = [cluster_xyz_text(r) for r in result.clusters if r.atoms[0].symbol == element]
+        offsets = np.cumsum([0] + [len(block.encode()) for block in blocks[:-1]])
+        index = [f"{len(blocks)}"] + [
+            f"{offset} {block.split(chr(10), 1)[0]}"
+            for offset, block in zip(offsets, blocks, strict=True)
+        ]
+        write_text(path, "".join(blocks))
+        write_text(f"{path}.idx", "\n".join(index) + "\n")
+    write_text(nd_info, "".join(f"{run} {sub} {code}\n" for run, sub, code, _ in result.not_done))
+    write_text(
+        dub_info,
+        "".join(f"{run} {sub} KNF: {pair}\n" for run, sub, _, pair in result.dropped_clusters),
+    )
+    store = Path(store)
+    with atomic_path(store / "clusters.parquet") as tmp:
+        result.table().to_parquet(tmp, index=False)
+    with atomic_path(store / "soap.npy") as tmp:
+        np.save(tmp, result.soap)
+    metadata = {
+        "name": result.name,
+        "species": result.species,
+        "descriptor": result.descriptor,
+        "cluster_counts": result.table()["element"].value_counts().to_dict(),
+        "provenance": result.provenance,
+    }
+    write_text(store / "metadata.json", json.dumps(metadata, indent=1) + "\n")
+
+
+@dataclass
+class ClusterSet:
+    """Clusters of one centre element read from a store: table rows and centre SOAP."""
+
+    rows: pd.DataFrame
+    soap: np.ndarray  # float64, row i belongs to rows.iloc[i]
+    descriptor: dict
+
+
+def load_clusters(store: str | Path, element: str) -> ClusterSet:
+    """The clusters of one centre element from a store written by :func:`write_pcssdb`."""
+    store = Path(store)
+    try:
+        table = pd.read_parquet(store / "clusters.parquet")
+        soap = np.load(store / "soap.npy", allow_pickle=False)
+        metadata = json.loads((store / "metadata.json").read_text())
+    except (OSError, ValueError) as error:
+        raise InputError(
+            store, f"not a complete PCSSDB store ({error})", "rerun the pcssdb rule"
+        ) from None
+    rows = table[table["element"] == element].reset_index(drop=True)
+    return ClusterSet(
+        rows=rows,
+        soap=np.asarray(soap[rows["soap_row"].to_numpy()], dtype=np.float64),
+        descriptor=metadata["descriptor"],
+    )
+
+
+def declared_subrun_files(
+    subruns: Sequence,
+    status_files: Sequence[str | Path],
+    xyz_files: Sequence[str | Path],
+    neighbour_files: Sequence[str | Path],
+    soap_files: Sequence[str | Path],
+    icohplists: Sequence[str | Path],
+) -> list[SubRunFiles]:
+    """One :class:`SubRunFiles` per sub-run from the paths a rule declared, in sub-run order.
+
+    The first four lists hold one path per sub-run; ``icohplists`` only those that exist (an
+    adopted tree may lack some), matched to their sub-run by directory. A sub-run without
+    one gets the path its directory would hold, which its status then says is absent.
+    """
+    from glassbonds.subrun_status import read_status_file
+
+    counts = {len(subruns), len(status_files), len(xyz_files), len(neighbour_files)}
+    if counts != {len(soap_files)}:
+        raise InputError(
+            "pcssdb inputs", "one status, xyz, neighbour list and SOAP file per sub-run"
+        )
+    by_directory = {Path(path).parent: Path(path) for path in icohplists}
+    files = []
+    for subrun, status_file, xyz, neighbours, soap in zip(
+        subruns, status_files, xyz_files, neighbour_files, soap_files, strict=True
+    ):
+        status = read_status_file(status_file)
+        directory = Path(xyz).parent
+        files.append(
+            SubRunFiles(
+                subrun=subrun,
+                status_code=status.code.study_code,
+                status_reason=status.reason,
+                xyz=Path(xyz),
+                icohplist=by_directory.get(directory, directory / "ICOHPLIST.lobster"),
+                neighbours=Path(neighbours),
+                soap=Path(soap),
+            )
+        )
+    return files
