@@ -183,3 +183,32 @@ def test_validation_cells_are_left_out():
     kept = without_cells(bonds, ["A/1/0"])
     assert len(kept) == 6 and set(kept.groups) == {"A/1/1"}
     assert isinstance(kept, BondSet)
+
+
+def test_fit_outputs_name_the_icohp_program_and_mark_the_test_double(tmp_path):
+    from glassbonds.model.fitting import SYNTHETIC_MARKER, read_info, run_fit
+
+    bonds = synthetic_bonds(50)
+    outputs = FitOutputs.in_directory(tmp_path, "fit")
+    provenance = {
+        "icohp_programs": {"glassbonds-synthetic-lobster 1 (test double, NOT LOBSTER)": 15},
+        "synthetic_icohp_subruns": 15,
+    }
+    run_fit(bonds, outputs, 30, 10, Hyperparameters(), 0, provenance=provenance)
+    text = outputs.info.read_text()
+    assert SYNTHETIC_MARKER in text and "NOT LOBSTER" in text
+    assert len(read_info(outputs.info)[0]) == 10  # comment lines do not break the reader
+    _, metadata = load_model(outputs.model)
+    assert metadata["training_database"] == provenance
+    real = FitOutputs.in_directory(tmp_path, "real")
+    run_fit(
+        bonds,
+        real,
+        30,
+        10,
+        Hyperparameters(),
+        0,
+        provenance={"icohp_programs": {"LOBSTER 3.2.0": 14}, "synthetic_icohp_subruns": 0},
+    )
+    assert SYNTHETIC_MARKER not in real.info.read_text()
+    assert "LOBSTER 3.2.0 (14)" in real.info.read_text()
