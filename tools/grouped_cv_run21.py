@@ -30,7 +30,7 @@ import pandas as pd
 from glassbonds.model.bonds import Hyperparameters, load_bond_set
 from glassbonds.model.cv_report import STUDY_RMSE, with_published
 from glassbonds.model.evaluation import compare_models, grouped_folds, model_factories
-from glassbonds.model.hyperparameters import select_grouped, write_chosen
+from glassbonds.model.hyperparameters import read_chosen, select_grouped, write_chosen
 from glassbonds.model.joint import fit_joint
 from glassbonds.model.study_data import build_run21_store
 
@@ -56,6 +56,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", default="/tmp/glassbonds-run21")
     parser.add_argument("--out", default="/tmp/glassbonds-run21-cv")
+    parser.add_argument(
+        "--reuse-chosen",
+        action="store_true",
+        help="take the chosen models from --out when there (skip the selection)",
+    )
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -66,6 +71,9 @@ def main() -> int:
 
     chosen, times = {}, {}
     for t in TYPES:
+        if args.reuse_chosen and (out / f"{t}-chosen.json").is_file():
+            chosen[t] = read_chosen(out / f"{t}-chosen.json")
+            continue
         start = time.perf_counter()
         chosen[t], scores = select_grouped(
             bonds, t, GRID, grouped_folds(labels, 5, seed=1), cap=2000, seed=1

@@ -541,6 +541,39 @@ def test_rule_scripts_run_on_a_database_store(tmp_path):
     )
     model, metadata = load_model(f"{selected}.npz")
     assert model.sigma == chosen["hyperparameters"]["sigma"]
+    cv = {
+        k: str(tmp_path / name)
+        for k, name in (
+            ("metrics", "m.tsv"),
+            ("curve", "c.tsv"),
+            ("png", "m.png"),
+            ("curve_png", "c.png"),
+            ("html", "cv.html"),
+        )
+    }
+    _run_script(
+        "grouped_cv",
+        tmp_path,
+        input={"database": str(store / "metadata.json"), "chosen": [str(tmp_path / "c.json")]},
+        output=cv,
+        params={
+            "bond_types": ["Zr-Cu"],
+            "study": {"Zr-Cu": {"zeta": 1, "sigma": 0.5, "gamma": 0.01}},
+            "kernel": "soap_distance",
+            "models": ["study", "baseline", "joint", "selected"],
+            "level": "subrun",
+            "folds": None,
+            "cap": 2000,
+            "seed": 0,
+            "subrun_counts": [1, 2],
+            "exclude_cells": ["NC1/1/3"],
+            "published": {"Zr-Cu": {"rmse": 0.0826}},
+        },
+    )
+    table = pd.read_csv(cv["metrics"], sep="\t")
+    assert list(table["model"]) == ["study", "baseline", "joint", "selected"]
+    assert set(table["n_groups"]) == {3} and set(table["published_rmse_eV"]) == {0.0826}
+    assert pd.read_csv(cv["curve"], sep="\t")["n_subruns"].tolist() == [1, 2]
     assert metadata["n_train"] == 90 - 30  # 120 bonds minus cell 3 (30) minus the test set
 
 

@@ -215,7 +215,7 @@ def model_factories(
     def factory(spec: Mapping[str, ChosenModel]) -> ModelFactory:
         return lambda train, bond_type: spec[bond_type].fit(train, cap, seed)
 
-    return {name: factory(spec) for name, spec in specs.items()}
+    return {name: factory(specs[name]) for name in names}
 
 
 def compare_models(
