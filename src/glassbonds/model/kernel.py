@@ -40,65 +40,27 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.linalg import cho_solve, qr, solve_triangular
-from scipy.linalg.lapack import dpotrf
-from scipy.stats import poisson
 from sklearn.base import BaseEstimator, RegressorMixin
 
 from glassbonds.errors import InputError
 from glassbonds.model.baseline import BASELINES, Baseline, fit_baseline
+from glassbonds.model.features import (
+    _checked_features,
+    bond_feature_matrix,
+    split_features,
+)
+from glassbonds.model.linalg import (  # noqa: F401
+    CHOLESKY_BLOCK,
+    MAX_SERIES_TERMS,
+    SERIES_TOLERANCE,
+    _cholesky_in_place,
+    gaussian_series,
+    series_term_count,
+)
 
 KERNELS = ("soap_distance", "se", "ou")
 # Memory bound of one block of kernel rows (float64 numbers): 2**23 numbers = 64 MiB.
 BLOCK_NUMBERS = 1 << 23
-
-
-# ----------------------------------------------------------------------------- features
-
-
-def bond_feature_matrix(distance: np.ndarray, soap_a: np.ndarray, soap_b: np.ndarray) -> np.ndarray:
-    """Stack bond lengths (n,) in angstrom and SOAP vectors (n, F) of both atoms: (n, 1 + 2F)."""
-    distance = np.asarray(distance, dtype=np.float64).reshape(-1, 1)
-    soap_a = np.asarray(soap_a, dtype=np.float64)
-    soap_b = np.asarray(soap_b, dtype=np.float64)
-    if soap_a.ndim != 2 or soap_a.shape != soap_b.shape or soap_a.shape[0] != distance.shape[0]:
-        raise InputError(
-            "bond features",
-            f"shapes distance {distance.shape[:1]}, soap_a {soap_a.shape}, soap_b {soap_b.shape}"
-            " do not describe the same bonds",
-            "pass distance (n,) and two (n, F) SOAP arrays",
-        )
-    return np.hstack([distance, soap_a, soap_b])
-
-
-def split_features(X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Inverse of :func:`bond_feature_matrix`: (distance (n,), soap_a (n, F), soap_b (n, F))."""
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or X.shape[1] < 3 or (X.shape[1] - 1) % 2:
-        raise InputError(
-            "bond features",
-            f"array of shape {X.shape} is not [distance, soap_a, soap_b]",
-            "build it with bond_feature_matrix",
-        )
-    n_soap = (X.shape[1] - 1) // 2
-    return X[:, 0], X[:, 1 : 1 + n_soap], X[:, 1 + n_soap :]
-
-
-def _checked_features(X: np.ndarray, where: str) -> tuple[np.ndarray, np.ndarray]:
-    """Distance and summed SOAP (pA + pB) of finite feature rows."""
-    distance, soap_a, soap_b = split_features(X)
-    if distance.shape[0] == 0:
-        raise InputError(where, "no bonds given", "check the bond type has bonds in the database")
-    if not (
-        np.all(np.isfinite(distance))
-        and np.all(np.isfinite(soap_a))
-        and np.all(np.isfinite(soap_b))
-    ):
-        raise InputError(
-            where,
-            "bond features contain NaN or infinite values",
-            "rebuild the bond database / SOAP vectors of the affected sub-runs",
-        )
-    return np.ascontiguousarray(distance), soap_a + soap_b
 
 
 # ----------------------------------------------------------------------------- kernel
@@ -155,69 +117,6 @@ def _row_blocks(n_rows: int, n_cols: int, at_most: int | None = None) -> list[sl
     if at_most is not None:
         size = min(size, at_most)
     return [slice(start, min(start + size, n_rows)) for start in range(0, n_rows, size)]
-
-
-# Exact fast mean for zeta = 1: with u = d - c the Gaussian distance factor expands as
-# g(d, d_i) = sum_k a_k(u) a_k(u_i), a_k(u) = exp(-u^2 / 2 sigma^2) (u / sigma)^k / sqrt(k!).
-# Every |a_k| <= 1 and sum_k a_k(u)^2 = 1 (Poisson weights), so K terms err by at most the
-# Poisson tail P(N >= K; (u_max / sigma)^2), kept below 1e-20, far under float64 rounding.
-SERIES_TOLERANCE = 1e-20
-MAX_SERIES_TERMS = 200
-
-
-def gaussian_series(u: np.ndarray, sigma: float, terms: int) -> np.ndarray:
-    """``a_k(u)`` for k < terms, shape (len(u), terms); each row has unit L2 norm (to 1e-20)."""
-    values = np.empty((u.shape[0], terms))
-    values[:, 0] = np.exp(-0.5 * (u / sigma) ** 2)
-    ratio = u / sigma
-    for k in range(1, terms):
-        values[:, k] = values[:, k - 1] * ratio / np.sqrt(k)
-    return values
-
-
-def series_term_count(half_range: float, sigma: float) -> int | None:
-    """Terms needed for |u| <= half_range (angstrom); None when more than MAX_SERIES_TERMS."""
-    rate = (half_range / sigma) ** 2
-    if rate == 0:
-        return 1
-    counts = np.arange(1, MAX_SERIES_TERMS + 1)
-    small = np.nonzero(poisson.sf(counts - 1, rate) <= SERIES_TOLERANCE)[0]
-    return int(counts[small[0]]) if len(small) else None
-
-
-# Diagonal block of the blocked Cholesky. scipy's one-call potrf crashed (SIGSEGV, OpenBLAS)
-# on a 20,000 x 20,000 matrix here, so large matrices are factorised block by block.
-CHOLESKY_BLOCK = 2048
-
-
-def _cholesky_in_place(a: np.ndarray, block: int = CHOLESKY_BLOCK) -> None:
-    """Right-looking blocked Cholesky of the lower triangle of ``a`` (a = L L^T), in place.
-
-    Only the lower triangle (diagonal included) is read and written; all the work is in
-    LAPACK potrf on diagonal blocks and BLAS-3 products, in panels of ``block`` columns so
-    temporaries stay at n x block numbers.
-    """
-    n = a.shape[0]
-    for start in range(0, n, block):
-        end = min(start + block, n)
-        diagonal, info = dpotrf(a[start:end, start:end], lower=1, clean=1)
-        if info != 0:
-            raise InputError(
-                "model fit",
-                f"kernel matrix not positive definite (LAPACK potrf info {info})",
-                "increase gamma or remove duplicate bonds",
-            )
-        a[start:end, start:end] = diagonal
-        if end == n:
-            break
-        # Panel below the diagonal block: L21 = A21 L11^-T.
-        panel = solve_triangular(diagonal, a[end:, start:end].T, lower=True, check_finite=False).T
-        a[end:, start:end] = panel
-        # Trailing update of the lower triangle: A22 -= L21 L21^T, one column panel at a time.
-        for col in range(end, n, block):
-            col_end = min(col + block, n)
-            rows = slice(col - end, None)
-            a[col:, col:col_end] -= panel[rows] @ panel[col - end : col_end - end].T
 
 
 # ----------------------------------------------------------------------------- estimator
