@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from glassbonds.database.pbssdb import read_cell
+from glassbonds.database.subruns import read_cell
 from glassbonds.descriptors import SoapParameters, save_soap, soap_vectors
 from glassbonds.errors import InputError
 from glassbonds.rule_log import rule_log

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from glassbonds.database.pcssdb import build_pcssdb, declared_subrun_files, write_pcssdb
+from glassbonds.database.pcssdb import build_pcssdb, write_pcssdb
+from glassbonds.database.subruns import declared_subrun_files
 from glassbonds.descriptors import SoapParameters
 from glassbonds.rule_log import rule_log
 from glassbonds.tree import SubRun

@@ -80,3 +80,54 @@ def test_misspelled_nested_keys_are_rejected_by_the_schema(edit):
     edit(config)
     with pytest.raises(jsonschema.ValidationError, match="Additional properties"):
         jsonschema.validate(config, SCHEMA)
+
+
+@pytest.mark.parametrize("root", ["/tmp/x;touch /tmp/PWNED;y", "a$(id)b", "tree`x`", "a{nc}b"])
+def test_a_root_with_shell_characters_is_refused_by_name(root):
+    config = copy.deepcopy(FIXTURE)
+    config["root"] = root
+    with pytest.raises(InputError, match=r"config key root: .* contains"):
+        check_config(config)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(config, SCHEMA)
+
+
+def test_a_root_with_spaces_is_allowed():
+    config = copy.deepcopy(FIXTURE)
+    config["root"] = "/scratch/my runs/glass trees"
+    _validate(config)
+
+
+def test_a_training_database_that_is_not_configured_is_named():
+    config = copy.deepcopy(FIXTURE)
+    config["model"]["database"] = "DB4"
+    with pytest.raises(InputError, match=r"config key model\.database: 'DB4'.*DB2"):
+        _validate(config)
+
+
+def test_an_adopted_tree_needs_no_simulation_sections(tmp_path):
+    """Nested defaults come from the schema: no lammps, qe or lobster section is needed."""
+    import subprocess
+
+    config = {
+        "root": str(tmp_path / "tree"),
+        "species": ["Zr", "Cu"],
+        "natoms": 8,
+        "compositions": ["Zr50Cu50"],
+        "runs": "discover",
+        "subrun_source": "existing",
+        "model": {"database": "Zr50Cu50-PBSSDB"},
+    }
+    sub = tmp_path / "tree/Zr50Cu50/c/md/lammps/8/1/2000/0"
+    sub.mkdir(parents=True)
+    (sub / "Zr50Cu50.xyz").write_text("")  # discovered; its content is read only when run
+    path = tmp_path / "small.yaml"
+    path.write_text(yaml.safe_dump(config))
+    snakemake = Path(__file__).resolve().parents[1] / ".venv/bin/snakemake"
+    result = subprocess.run(
+        [str(snakemake), "-s", str(ROOT / "Snakefile"), "--configfile", str(path), "-n"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "rule pbssdb:" in result.stdout
+    assert "lammps_run" not in result.stdout and "qe_scf" not in result.stdout

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from glassbonds.cli import main
-from glassbonds.database.pbssdb import BondDatabase, load_store, save_store
+from glassbonds.database.store import BondDatabase, load_store, save_store
 from glassbonds.model.kernel import SoapBondKernelRegressor, save_model
 from glassbonds.provenance import (
     SYNTHETIC_PROGRAM,

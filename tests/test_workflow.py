@@ -234,3 +234,16 @@ def test_a_bad_config_stops_with_a_message_naming_the_key(tmp_path, change, name
     result = snakemake(tmp_path, write_config(config, tmp_path / "bad.yaml"), "-n")
     assert result.returncode != 0
     assert named in result.stdout + result.stderr
+
+
+def test_a_root_with_a_space_runs_lammps_inside_its_run_directory(tmp_path):
+    tree = tmp_path / "my runs" / "tree"
+    config = fixture_config(tree)
+    config_file = write_config(config, tmp_path / "space.yaml")
+    dump = run_dir(tree, "Zr50Cu50") / "zca-th300.dump"
+    result = snakemake(tmp_path, config_file, "--cores", "2", "--", str(dump))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert dump.is_file() and (dump.parent / "log.lammps").is_file()
+    # nothing ran in the parent directory of the root or the working directory
+    assert sorted(p.name for p in (tmp_path / "my runs").iterdir()) == ["tree"]
+    assert not (tmp_path / "log.lammps").exists()

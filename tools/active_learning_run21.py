@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 from ase.io import read
 
-from glassbonds.database.pbssdb import SubRunFiles, build_pbssdb
+from glassbonds.database.pbssdb import build_pbssdb
+from glassbonds.database.subruns import SubRunFiles
 from glassbonds.descriptors import SoapParameters, save_soap, soap_vectors
 from glassbonds.model.active_learning import TypeBonds, selection_curves, subruns_to_reach
 from glassbonds.model.kernel import SoapBondKernelRegressor, bond_feature_matrix

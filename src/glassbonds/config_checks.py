@@ -7,7 +7,9 @@ that names the config key (:class:`~glassbonds.errors.InputError`).
   ``inference.windows``, ``mixed_databases[].bond_types``) must name bond types of
   ``species`` in its order (``Zr-Cu``, not ``Cu-Zr``): a misspelled key would silently drop
   that bond type's fit, or its bonds at inference;
-- ``mixed_databases[].counts`` keys must be configured compositions;
+- ``mixed_databases[].counts`` keys must be configured compositions, and
+  ``model.database``/``model.test_database`` configured databases;
+- ``root`` must hold no shell or pattern characters (it goes into shell commands);
 - every element of a composition must be in ``species`` and, when the workflow runs QE and
   LOBSTER (``subrun_source: md``), have ``qe.pseudopotentials`` and
   ``lobster.basis_functions`` entries.
@@ -36,8 +38,23 @@ def _check_bond_types(key: str, names: Iterable[str], species: list[str]) -> Non
         raise InputError(f"config key {key}[{name!r}]", "not a bond type of species", fix)
 
 
+SHELL_CHARACTERS = set(";&|$`\"'\\<>(){}*?!\n")
+
+
+def check_root(root: object) -> None:
+    """``root`` goes into shell commands and Snakemake patterns: no shell characters."""
+    found = sorted(set(str(root)) & SHELL_CHARACTERS)
+    if not isinstance(root, str) or not root.strip() or found:
+        raise InputError(
+            "config key root",
+            f"{root!r} contains {found} (shell or pattern characters)" if found else "is empty",
+            "use a path of letters, digits, spaces and / . _ - + , : @ =",
+        )
+
+
 def check_config(config: Mapping) -> None:
     """Raise :class:`InputError` for the first problem of the module docstring found."""
+    check_root(config.get("root"))
     natoms = config.get("natoms")
     if not isinstance(natoms, int) or isinstance(natoms, bool):
         raise InputError(
@@ -61,6 +78,17 @@ def check_config(config: Mapping) -> None:
                     "not a configured composition",
                     f"use one of {compositions}",
                 )
+    databases = [f"{nc}-PBSSDB" for nc in compositions] + [
+        spec.get("name") for spec in config.get("mixed_databases") or []
+    ]
+    for key in ("database", "test_database"):
+        name = model.get(key)
+        if name and name not in databases:
+            raise InputError(
+                f"config key model.{key}",
+                f"{name!r} is neither a configured composition's PBSSDB nor a mixed database",
+                f"use one of {databases}",
+            )
     runs_dft = config.get("subrun_source", "md") == "md"
     qe = config.get("qe") or {}
     lobster = config.get("lobster") or {}

@@ -5,17 +5,17 @@ Lengths are in angstrom. The neighbour list is vesin's periodic cell list, which
 original ML-ICOHP.py did) is only right when every cell height exceeds twice the cutoff;
 for smaller or triclinic cells it misses images, so it is not used here.
 
-Translation convention (the same as LOBSTER's ICOHPLIST, where the translation belongs
-to ``atomNU``): a bond between atoms ``a`` and ``b`` with integer translation ``T`` joins
-atom ``a`` in the home cell with the image of atom ``b`` shifted by ``T`` cell vectors::
+Shift convention: a bond between atoms ``a`` and ``b`` with integer shift ``S`` joins atom
+``a`` in the home cell with the image of atom ``b`` shifted by ``S`` cell vectors::
 
-    distance = | r_b + T @ cell - r_a |        (cell rows are the lattice vectors)
+    distance = | r_b + S @ cell - r_a |        (cell rows are the lattice vectors)
 
-where ``r`` are the positions exactly as given (no wrapping). Each bond appears once:
-``atom_a < atom_b``, or ``atom_a == atom_b`` (an atom and its own image) with ``T``
-lexicographically positive (first non-zero component > 0), since ``(a, a, T)`` and
-``(a, a, -T)`` are the same bond. Note that the original ML-ICOHP.py wrote the opposite
-sign (its translation moved ``atomMU``); its distances and counts are unaffected.
+where ``r`` are the positions exactly as given (no wrapping). LOBSTER's ICOHPLIST
+translation has the opposite sign, ``T = -S`` (checked on all 738 bonds of the study's real
+ICOHPLIST: ``distance = |r_NU - T @ cell - r_MU|``), so writers of ICOHPLIST files write
+``-S``; ``lobsterin-quippy``'s offset is ``S``. Each bond appears once: ``atom_a < atom_b``,
+or ``atom_a == atom_b`` (an atom and its own image) with ``S`` lexicographically positive
+(first non-zero component > 0), since ``(a, a, S)`` and ``(a, a, -S)`` are the same bond.
 """
 
 from __future__ import annotations
@@ -51,7 +51,8 @@ class Bonds:
     """Bonds of one structure as parallel arrays (one row per bond).
 
     ``atom_a``/``atom_b`` are 0-based atom indices, ``distance`` in angstrom,
-    ``translation`` (n, 3) integer cell shifts of ``atom_b`` (see the module docstring),
+    ``translation`` (n, 3) integer cell shifts S of ``atom_b``, ``r_b + S @ cell`` (see the
+    module docstring; LOBSTER's ICOHPLIST translation is ``-S``),
     ``bond_type`` an index into ``type_names`` (names such as ``"Zr-Cu"``).
     """
 

@@ -9,18 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from glassbonds.database.pbssdb import (
-    BondDatabase,
-    MixedDatabaseSpec,
-    SubRunFiles,
-    build_pbssdb,
-    load_store,
-    mix_databases,
-    save_store,
-    subrun_bonds,
-    write_mixed_legacy,
-    write_pbssdb_legacy,
-)
+from glassbonds.database.mixed import MixedDatabaseSpec, mix_databases, write_mixed_legacy
+from glassbonds.database.pbssdb import build_pbssdb, subrun_bonds, write_pbssdb_legacy
+from glassbonds.database.store import BondDatabase, load_store, save_store
+from glassbonds.database.subruns import SubRunFiles
 from glassbonds.descriptors import SoapParameters, save_soap
 from glassbonds.errors import InputError
 from glassbonds.tree import SubRun

@@ -10,12 +10,9 @@ from pathlib import Path
 import pytest
 from ase.io import read
 
-from glassbonds.database.pbssdb import (
-    SubRunFiles,
-    build_pbssdb,
-    save_store,
-    write_pbssdb_legacy,
-)
+from glassbonds.database.pbssdb import build_pbssdb, write_pbssdb_legacy
+from glassbonds.database.store import save_store
+from glassbonds.database.subruns import SubRunFiles
 from glassbonds.descriptors import SoapParameters, save_soap, soap_vectors
 from glassbonds.subrun_status import determine_status
 from glassbonds.tree import SubRun

@@ -426,7 +426,7 @@ def _run_script(name: str, tmp_path: Path, **sections) -> None:
 
 def _store(tmp_path: Path, bonds: BondSet) -> Path:
     """A bond database store as the database engineer's ``save_store`` writes it."""
-    from glassbonds.database.pbssdb import BondDatabase, save_store
+    from glassbonds.database.store import BondDatabase, save_store
 
     n = len(bonds)
     rows = pd.DataFrame(

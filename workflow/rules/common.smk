@@ -1,4 +1,5 @@
 # Helpers shared by every phase: config validation, tree paths, input functions, targets.
+import copy
 import os
 import sys
 from pathlib import Path
@@ -16,12 +17,15 @@ os.environ.update(
 
 from glassbonds import tree  # noqa: E402
 from glassbonds.composition import bond_types, parse_composition  # noqa: E402
-from glassbonds.config_checks import check_config  # noqa: E402
+from glassbonds.config_checks import check_config, check_root  # noqa: E402
 from glassbonds.errors import InputError  # noqa: E402
 
-validate(config, workflow.source_path("../schemas/config.schema.yaml"))
 try:
-    check_config(config)
+    check_root(config.get("root"))  # before the schema: its message names the character
+    # the keys the user wrote, before the schema's defaults (e.g. the study's Zr-Cu-Al
+    # hyperparameters) are filled in
+    check_config(copy.deepcopy(config))
+    validate(config, workflow.source_path("../schemas/config.schema.yaml"))
 except InputError as error:
     raise ValueError(str(error)) from None
 

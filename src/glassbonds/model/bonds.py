@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from glassbonds.database.pbssdb import load_store
+from glassbonds.database.store import load_store
 from glassbonds.errors import InputError
 from glassbonds.model.kernel import SoapBondKernelRegressor, bond_feature_matrix
 

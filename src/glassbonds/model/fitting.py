@@ -352,7 +352,7 @@ def fit_from_store(
     """Entry point of rule ``fit``: bonds from a store directory (minus ``exclude_cells``),
     the chosen model file when given (then its hyperparameters replace ``hyperparameters``),
     provenance of the store into the model file."""
-    from glassbonds.database.pbssdb import load_store
+    from glassbonds.database.store import load_store
     from glassbonds.model.bonds import load_bond_set
     from glassbonds.model.hyperparameters import read_chosen
     from glassbonds.provenance import database_provenance

@@ -33,7 +33,9 @@ def build_run21_store(study_data: str | Path, directory: str | Path) -> Path:
     """Build (once) the store of run 21 in ``directory``; returns it. Reuses a finished store."""
     import ase.io
 
-    from glassbonds.database.pbssdb import SubRunFiles, build_pbssdb, save_store
+    from glassbonds.database.pbssdb import build_pbssdb
+    from glassbonds.database.store import save_store
+    from glassbonds.database.subruns import SubRunFiles
     from glassbonds.descriptors import SoapParameters, save_soap, soap_vectors
     from glassbonds.subrun_status import determine_status
     from glassbonds.tree import SubRun
@@ -49,7 +51,10 @@ def build_run21_store(study_data: str | Path, directory: str | Path) -> Path:
     for sub in range(15):
         path = run_dir / str(sub)
         status = determine_status(
-            path / f"{NC}.scf.out", path / f"{NC}.lb.out", path / "ICOHPLIST.lobster"
+            path / f"{NC}.scf.out",
+            path / f"{NC}.lb.out",
+            path / "ICOHPLIST.lobster",
+            path / "lobsterout",
         )
         soap_path = soap_dir / f"{sub}.npz"
         if status.usable and not soap_path.is_file():
@@ -69,6 +74,7 @@ def build_run21_store(study_data: str | Path, directory: str | Path) -> Path:
                 icohplist=path / "ICOHPLIST.lobster",
                 neighbours=path / "lobsterin-quippy",
                 soap=soap_path,
+                provenance=status.provenance(),
             )
         )
     result = build_pbssdb(NC, files, SPECIES, parameters.as_dict())
