@@ -284,20 +284,53 @@ def model_bond_types():
     ]
 
 
-def fit_stem(bond):
-    """Output path stem of one fit: <DB>-<A>-<B>-<NTRAIN>-<ZETA>-<SIGMA>-<GAMMA>-<NTEST>."""
+def per_type(value, bond):
+    """A size that may be given per bond type ({type: n, default: n})."""
+    if isinstance(value, dict):
+        if bond not in value and "default" not in value:
+            raise ValueError(f"config key model: no size for {bond} and no 'default'")
+        return value.get(bond, value.get("default"))
+    return value
+
+
+def fit_fields(bond):
+    """ZETA-SIGMA-GAMMA of the config's hyperparameters, or 'selected' (grouped-CV file)."""
+    if MODEL["hyperparameters_source"] == "selected":
+        return "selected"
     h = MODEL["hyperparameters"][bond]
-    databases = TRAIN_LABEL + (f"-{label(TEST_DB)}" if TEST_DB else "")
-    fields = f"{float(h['zeta'])}-{float(h['sigma'])}-{float(h['gamma'])}"
-    name = f"{databases}-{bond}-{MODEL['ntrain']}-{fields}-{MODEL['ntest']}"
-    return f"{TT_DIR}/fit-results-{databases}/{name}"
+    return f"{float(h['zeta'])}-{float(h['sigma'])}-{float(h['gamma'])}"
+
+
+FIT_DATABASES = TRAIN_LABEL + (f"-{label(TEST_DB)}" if TEST_DB else "")
+FIT_PATTERN = (
+    f"{TT_DIR}/fit-results-{FIT_DATABASES}/"
+    f"{FIT_DATABASES}-{{bond}}-{{ntrain}}-{{fields}}-{{ntest}}"
+)
+SELECTION_DIR = f"{TT_DIR}/hyperparameters-{TRAIN_LABEL}"
+GROUPED_CV = f"{TT_DIR}/grouped-cv-{TRAIN_LABEL}/{TRAIN_LABEL}"
+
+
+def fit_stem(bond):
+    """Output path stem of one fit: <DB>-<A>-<B>-<NTRAIN>-<ZETA>-<SIGMA>-<GAMMA>-<NTEST>
+    (<ZETA>-<SIGMA>-<GAMMA> is 'selected' with model.hyperparameters_source: selected).
+    """
+    return FIT_PATTERN.format(
+        bond=bond,
+        ntrain=per_type(MODEL["ntrain"], bond),
+        fields=fit_fields(bond),
+        ntest=per_type(MODEL["ntest"], bond),
+    )
 
 
 def fitted_model(bond):
     return f"{fit_stem(bond)}.model.npz"
 
 
-def fit_inputs():
+def chosen_file(bond):
+    return f"{SELECTION_DIR}/{TRAIN_LABEL}-{bond}-chosen.json"
+
+
+def fit_inputs(wildcards=None):
     inputs = {
         "train": f"{database_store(TRAIN_DB)}/metadata.json",
         "train_files": database_files(TRAIN_DB),
@@ -305,11 +338,15 @@ def fit_inputs():
     if TEST_DB:
         inputs["test"] = f"{database_store(TEST_DB)}/metadata.json"
         inputs["test_files"] = database_files(TEST_DB)
+    if wildcards is not None and wildcards.fields == "selected":
+        inputs["chosen"] = chosen_file(wildcards.bond)
     return inputs
 
 
 def hyperparameter(name):
-    return lambda wildcards: MODEL["hyperparameters"][wildcards.bond][name]
+    return (
+        lambda wildcards: MODEL["hyperparameters"].get(wildcards.bond, {}).get(name, 0)
+    )
 
 
 def model_targets():
@@ -320,8 +357,9 @@ def model_targets():
         ]
         stem = f"{TT_DIR}/learning-curves-{TRAIN_LABEL}/{TRAIN_LABEL}-{bond}"
         targets += [f"{stem}.tsv", f"{stem}.png"]
-        stem = f"{TT_DIR}/hyperparameters-{TRAIN_LABEL}/{TRAIN_LABEL}-{bond}"
-        targets += [f"{stem}-chosen.tsv", f"{stem}.png"]
+        stem = f"{SELECTION_DIR}/{TRAIN_LABEL}-{bond}"
+        targets += [f"{stem}-chosen.json", f"{stem}.png"]
+    targets += [f"{GROUPED_CV}-metrics.tsv", f"{GROUPED_CV}.html"]
     for entry in MODEL["validation_subruns"]:
         nc, run, sub = entry.split("/")
         targets.append(

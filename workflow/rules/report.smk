@@ -109,10 +109,11 @@ rule report_rmse:
             {
                 "bond_type": bond,
                 "database": label(TRAIN_DB),
-                "n_train": MODEL["ntrain"],
-                "n_test": MODEL["ntest"],
+                "n_train": per_type(MODEL["ntrain"], bond),
+                "n_test": per_type(MODEL["ntest"], bond),
+                "selected": MODEL["hyperparameters_source"] == "selected",
                 **{
-                    k: MODEL["hyperparameters"][bond][k]
+                    k: MODEL["hyperparameters"].get(bond, {}).get(k, 0)
                     for k in ("zeta", "sigma", "gamma")
                 },
             }
