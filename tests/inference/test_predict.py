@@ -381,3 +381,26 @@ def test_info_records_every_model_checksum(trained, tmp_path) -> None:
     for path in trained.values():
         assert f"# model {Path(path).resolve()} sha256 {sha256(path)}" in info
     assert "SYNTHETIC" not in info  # these models record no synthetic training data
+
+
+@pytest.mark.parametrize("with_std", [False, True])
+def test_fast_paths_apply_the_baseline_and_the_calibrated_std(tmp_path, with_std: bool) -> None:
+    """A model with an exponential baseline and a calibration (model file contract)."""
+    training = _structure(11)
+    soap = soap_vectors(training, PARAMETERS)
+    paths = {}
+    for name in ("Zr-Cu", "Cu-Cu"):
+        model = _fit(name, training, soap, sigma=0.5, gamma=0.01, baseline="exponential")
+        model.amplitude_, model.noise_variance_, model.std_scale_ = 2.5, 1e-3, 1.7
+        paths[name] = tmp_path / f"{name}.npz"
+        save_model(
+            model, paths[name], {"bond_type": name, "descriptor_parameters": PARAMETERS.as_dict()}
+        )
+    models = FittedModels.load(paths, STUDY_SPECIES)
+    assert models.models["Zr-Cu"].model.baseline_.kind == "exponential"
+    bonds, soap, mean, std = _reference(models, _structure(5), with_std)
+    result = BondPredictor(models, DEFAULT_WINDOWS).predict(soap, bonds, with_std)
+    modelled = result.has_model
+    np.testing.assert_allclose(result.mean[modelled], mean[modelled], rtol=1e-8, atol=1e-12)
+    if with_std:
+        np.testing.assert_allclose(result.std[modelled], std[modelled], rtol=1e-8)

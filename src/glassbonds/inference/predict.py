@@ -64,6 +64,7 @@ from glassbonds.io.lammps import (
     iter_dump_frames,
     read_data_file,
 )
+from glassbonds.model.baseline import Baseline
 from glassbonds.model.kernel import (
     SoapBondKernelRegressor,
     bond_feature_matrix,
@@ -214,10 +215,12 @@ class BondTypePredictor:
     def mean_from_projection(
         self, projection: np.ndarray, atom_a: np.ndarray, atom_b: np.ndarray, distance: np.ndarray
     ) -> np.ndarray:
-        """Mean -ICOHP (eV) from ``projection = P_atoms @ weights.T`` (n_atoms, terms)."""
-        test = gaussian_series(distance - self.center, float(self.fitted.model.sigma), self.terms)
+        """Mean -ICOHP (eV) from ``projection = P_atoms @ weights.T`` (n_atoms, terms): the
+        model's baseline of the distance plus the kernel part (model file contract)."""
+        model = self.fitted.model
+        test = gaussian_series(distance - self.center, float(model.sigma), self.terms)
         summed = projection[atom_a] + projection[atom_b]
-        return 0.25 * np.einsum("ij,ij->i", test, summed)
+        return baseline_of(model)(distance) + 0.25 * np.einsum("ij,ij->i", test, summed)
 
     def in_range(self, distance: np.ndarray) -> np.ndarray:
         return np.abs(distance - self.center) <= self.half_range
@@ -228,7 +231,9 @@ class BondTypePredictor:
         """Mean and predictive std (eV) through per-atom products, for an exact model.
 
         ``k_* = g(d, d_i) * 0.25 * (A[a, i] + A[b, i])`` with ``A = P_atoms @ Q_train^T``
-        over the atoms these bonds use, then ``std = sqrt(k(x,x) - |L^-1 k_*|^2)``.
+        over the atoms these bonds use, then the model file's calibrated std
+        ``std_scale * sqrt(amplitude * (k(x,x) - |L^-1 k_*|^2) + noise_variance)`` and the
+        mean ``baseline(d) + k_* . alpha``.
         """
         model = self.fitted.model
         used, inverse = np.unique(np.concatenate([atom_a, atom_b]), return_inverse=True)
@@ -237,6 +242,10 @@ class BondTypePredictor:
         mean = np.empty(len(distance))
         std = np.empty(len(distance))
         sigma = float(model.sigma)
+        baseline = baseline_of(model)
+        amplitude = float(getattr(model, "amplitude_", 1.0))
+        noise_variance = float(getattr(model, "noise_variance_", 0.0))
+        std_scale = float(getattr(model, "std_scale_", 1.0))
         for start in range(0, len(distance), BOND_BLOCK):
             rows = slice(start, start + BOND_BLOCK)
             k_star = np.subtract.outer(distance[rows], model.train_distance_)
@@ -244,12 +253,18 @@ class BondTypePredictor:
             k_star *= -0.5 / sigma**2
             np.exp(k_star, out=k_star)
             k_star *= 0.25 * (products[local_a[rows]] + products[local_b[rows]])
-            mean[rows] = k_star @ model.alpha_
+            mean[rows] = baseline(distance[rows]) + k_star @ model.alpha_
             v = solve_triangular(model.cholesky_, k_star.T, lower=True, check_finite=False)
             summed = soap[atom_a[rows]] + soap[atom_b[rows]]
             prior = 0.25 * np.einsum("ij,ij->i", summed, summed)
-            std[rows] = np.sqrt(np.maximum(prior - np.einsum("ij,ij->j", v, v), 0.0))
+            latent = np.maximum(prior - np.einsum("ij,ij->j", v, v), 0.0)
+            std[rows] = std_scale * np.sqrt(amplitude * latent + noise_variance)
         return mean, std
+
+
+def baseline_of(model: SoapBondKernelRegressor) -> Baseline:
+    """The model's baseline of the distance (none for models without one)."""
+    return getattr(model, "baseline_", None) or Baseline()
 
 
 def _predict_with_model(
