@@ -1,13 +1,19 @@
 """Rule report_inference: summary table and -ICOHP / uncertainty histograms of one item.
 
 input: ``summary`` (<item>_inference_summary.tsv; the per-frame ICOHPLIST/.std files beside
-it are read). output: ``html``, ``icohp_png``, optional ``std_png``. params: ``item``,
+it are read). output: ``html``, ``icohp_png``, ``atoms_png``
+(per-atom map of the first predicted frame), optional ``std_png``. params: ``item``,
 ``species``, ``bond_types``.
 """
 
+from pathlib import Path
+
+import pandas as pd
+from ase.io import read
 from tqdm import tqdm
 
 from glassbonds.report.inference import write_inference_report
+from glassbonds.report.plots import atom_map_figure, message_figure, save_figure
 from glassbonds.rule_log import rule_log
 
 with rule_log(snakemake.log[0]):  # noqa: F821
@@ -26,3 +32,12 @@ with rule_log(snakemake.log[0]):  # noqa: F821
         ),
     )
     print(statistics.to_string(index=False))
+    frames = pd.read_csv(smk.input.summary, sep="\t", dtype={"step": str, "status": str})
+    steps = list(frames.loc[frames["status"] == "ok", "step"])
+    atom_map = Path(smk.input.summary).parent / f"{item}_{steps[0]}_atoms.xyz" if steps else None
+    figure = (
+        atom_map_figure(read(atom_map), item)
+        if atom_map is not None and atom_map.is_file()
+        else message_figure(f"{item}: no predicted frame")
+    )
+    save_figure(figure, smk.output.atoms_png)

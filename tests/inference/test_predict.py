@@ -272,6 +272,7 @@ def test_frame_selection_and_data_file_input(trained, tmp_path) -> None:
     assert sorted(p.name for p in (tmp_path / "sel").iterdir()) == [
         "1_20_ICOHPLIST.info",
         "1_20_ICOHPLIST.lobster",
+        "1_20_atoms.xyz",
         "1_inference_summary.tsv",
     ]
 

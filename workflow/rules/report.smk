@@ -155,6 +155,13 @@ rule report_inference:
             subcategory="{item}",
             labels={"content": "-ICOHP per bond type"},
         ),
+        atoms_png=report(
+            f"{REPORT_DIR}/inference/{{item}}-atoms.png",
+            caption="../report/inference_atoms.rst",
+            category="Inference",
+            subcategory="{item}",
+            labels={"content": "per-atom bond strength"},
+        ),
     log:
         f"{LOGS}/report/inference/{{item}}.log",
     conda:

@@ -58,6 +58,7 @@ from scipy.linalg import solve_triangular
 from glassbonds.descriptors import SoapParameters, soap_vectors
 from glassbonds.errors import InputError
 from glassbonds.files import atomic_path
+from glassbonds.inference.atom_maps import atom_sums, write_atom_map
 from glassbonds.io.lammps import (
     TruncatedDumpError,
     check_requested_frames,
@@ -557,6 +558,9 @@ def infer_frame(
         if name not in predictor.models.models and count > 0
     }
     stem = output_dir / f"{item_name}_{frame.step}_ICOHPLIST"
+    sums, sums_std, counts = atom_sums(len(frame.atoms), bonds, predictions.mean, predictions.std)
+    write_atom_map(output_dir / f"{item_name}_{frame.step}_atoms.xyz", frame.atoms, sums,
+                   sums_std, counts)  # fmt: skip
     _write(
         stem.with_suffix(".lobster"),
         icohplist_text(kept, symbols, -predictions.mean[predictions.has_model]),

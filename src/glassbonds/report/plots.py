@@ -307,3 +307,34 @@ def acquisition_figure(ranked: pd.DataFrame, bond_types: list[str], chosen: int)
     axes.tick_params(axis="x", labelrotation=90, labelsize=7)
     axes.legend(fontsize=7)
     return figure
+
+
+def atom_map_figure(atoms, item: str, slab: float = 4.0):
+    """Per-atom sums of predicted -ICOHP (eV) of one frame: their distribution per element
+    (left) and a slab of thickness ``slab`` angstrom through the middle of the cell along z,
+    each atom coloured by its sum (right)."""
+    if "sum_icohp" not in atoms.arrays or len(atoms) == 0:
+        return message_figure(f"{item}: no per-atom map")
+    values = atoms.arrays["sum_icohp"]
+    symbols = np.array(atoms.get_chemical_symbols())
+    figure = new_figure(11.0, 4.6)
+    left, right = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.25]})
+    edges = np.histogram_bin_edges(values, bins=40)
+    for element in dict.fromkeys(symbols):
+        left.hist(values[symbols == element], bins=edges, alpha=0.6,
+                  label=f"{element} ({int((symbols == element).sum())})")  # fmt: skip
+    left.set_xlabel("sum of predicted -ICOHP per atom (eV)")
+    left.set_ylabel("atoms")
+    left.legend(fontsize=8, frameon=False)
+    positions = atoms.get_positions(wrap=True)
+    middle = 0.5 * atoms.cell.array[2, 2]
+    chosen = np.abs(positions[:, 2] - middle) <= slab / 2
+    points = right.scatter(positions[chosen, 0], positions[chosen, 1], c=values[chosen],
+                           s=max(2.0, 6000.0 / max(1, chosen.sum())), cmap="viridis")  # fmt: skip
+    right.set_aspect("equal")
+    right.set_xlabel("x (Å)")
+    right.set_ylabel("y (Å)")
+    right.set_title(f"{chosen.sum()} atoms within {slab / 2:g} Å of z = {middle:.1f} Å")
+    figure.colorbar(points, ax=right, label="sum of -ICOHP (eV)")
+    figure.suptitle(f"{item}: per-atom bond strength")
+    return figure
