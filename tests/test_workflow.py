@@ -297,3 +297,18 @@ def test_a_second_run_on_the_same_tree_refuses_to_start(tmp_path):
     assert "another run works on this tree" in result.stdout + result.stderr
     assert "/elsewhere" in result.stdout + result.stderr
     assert not (tree / "Zr50Cu50").exists()  # nothing ran
+
+
+def test_each_inferred_frame_has_a_per_atom_map(fixture_tree):
+    icohps = fixture_tree / "ETL_inference/Zr50Cu50-run1/icohps"
+    summary = pd.read_csv(icohps / "Zr50Cu50-run1_inference_summary.tsv", sep="\t", dtype=str)
+    steps = list(summary.loc[summary["status"] == "ok", "step"])
+    assert steps
+    for step in steps:
+        atoms = read(icohps / f"Zr50Cu50-run1_{step}_atoms.xyz")
+        assert len(atoms) == 8 and (atoms.arrays["sum_icohp"] > 0).all()
+        info = (icohps / f"Zr50Cu50-run1_{step}_ICOHPLIST.info").read_text()
+        # the fixture's models learned from the LOBSTER test double: the .info says so
+        assert "SYNTHETIC -ICOHP (test double, not LOBSTER)" in info
+        assert "# model " in info and " sha256 " in info
+    assert (fixture_tree / "report/inference/Zr50Cu50-run1-atoms.png").is_file()
