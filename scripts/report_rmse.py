@@ -9,7 +9,7 @@ from glassbonds.report.fits import FitRecord, PublishedFit, write_rmse_report
 from glassbonds.rule_log import rule_log
 
 with rule_log(snakemake.log[0]):  # noqa: F821
-    smk = snakemake  # noqa: F821
+    sm = snakemake  # noqa: F821
     fits = [
         FitRecord(
             bond_type=str(fit["bond_type"]),
@@ -21,7 +21,7 @@ with rule_log(snakemake.log[0]):  # noqa: F821
             sigma=float(fit["sigma"]),
             gamma=float(fit["gamma"]),
         )
-        for fit, path in zip(smk.params.fits, smk.input.info, strict=True)
+        for fit, path in zip(sm.params.fits, sm.input.info, strict=True)
     ]
     published = {
         bond: PublishedFit(
@@ -32,7 +32,7 @@ with rule_log(snakemake.log[0]):  # noqa: F821
             n_train=int(fit["ntrain"]),
             n_test=int(fit["ntest"]),
         )
-        for bond, fit in smk.params.published.items()
+        for bond, fit in sm.params.published.items()
     }
-    table = write_rmse_report(fits, published, smk.output.html, smk.output.png)
+    table = write_rmse_report(fits, published, sm.output.html, sm.output.png)
     print(table.to_string(index=False))
