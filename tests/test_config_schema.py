@@ -28,3 +28,19 @@ def test_root_with_spaces_is_accepted(root):
 def test_root_with_shell_metacharacters_is_refused(root):
     with pytest.raises(WorkflowError, match="root"):
         validate(fixture_config(root), str(SCHEMA))
+
+
+def test_config_without_sections_gets_every_nested_default():
+    """An adopted-tree config names only the tree; each phase's section comes from the schema."""
+    config = {"root": "data", "species": ["Zr", "Cu", "Al"], "natoms": 100}
+    config["compositions"] = ["Zr50Cu50"]
+    validate(config, str(SCHEMA))
+    schema = yaml.safe_load(SCHEMA.read_text())["properties"]
+    for section in ("lammps", "soap", "qe", "lobster", "model", "inference"):
+        expected = {
+            key: spec["default"]
+            for key, spec in schema[section]["properties"].items()
+            if "default" in spec
+        }
+        assert expected, section
+        assert {key: config[section][key] for key in expected} == expected, section
