@@ -2,7 +2,8 @@
 bond of one sub-run, RMSD per bond type.
 
 input: ``models`` (model .npz files), ``xyz``, ``soap`` (SOAP .npz), ``icohplist``.
-output: ``rmsd`` (TSV), ``png``.
+output: ``rmsd`` (TSV per bond type), ``png``, ``bonds`` (TSV per bond: predicted -ICOHP and
+its calibrated std, eV).
 """
 
 from glassbonds.model.training import run_validate_cell
@@ -17,5 +18,6 @@ with rule_log(snakemake.log[0]):  # noqa: F821
         smk.input.icohplist,
         smk.output.rmsd,
         smk.output.png,
+        smk.output.bonds,
     )
     print(rmsd.to_string(index=False))

@@ -7,9 +7,10 @@ Slurm log named by its Slurm job id in the plugin's log directory, slurmctld log
 allocation ('sched: Allocate JobId=N ... #CPUs=c') and the completion ('WEXITSTATUS 0') of
 exactly those ids, and the MPI rule's allocation had as many CPUs as its ``tasks``.
 
-The test skips, with the precise reason, only when the daemons cannot start (not root,
-Slurm not installed, another local cluster running); set GLASSBONDS_REQUIRE_SLURM=1 to make
-that a failure instead.
+The test skips, with the precise reason, only when Slurm cannot run here at all (its
+programs are not installed, or not root); set GLASSBONDS_REQUIRE_SLURM=1 to make that a
+failure too. When slurm-wlm is installed but the project's own slurm.conf cannot start the
+daemons (or another local cluster is still running), the test fails: that is a bug here.
 """
 
 from __future__ import annotations
@@ -148,11 +149,16 @@ def cluster(tmp_path: Path) -> Iterator[local_slurm.LocalSlurm]:
     """A running local cluster, stopped (and /etc/slurm/slurm.conf restored) afterwards."""
     try:
         running = local_slurm.start(tmp_path / "slurm-run")
-    except local_slurm.LocalSlurmError as err:
-        reason = f"local Slurm cluster cannot start: {type(err).__name__}: {err}"
+    except local_slurm.SlurmUnavailableError as err:
+        reason = f"Slurm cannot run on this machine: {err}"
         if os.environ.get("GLASSBONDS_REQUIRE_SLURM") == "1":
             pytest.fail(reason)
         pytest.skip(reason)
+    except local_slurm.LocalSlurmError as err:
+        pytest.fail(
+            f"slurm-wlm is installed but the project's slurm.conf did not start the daemons: "
+            f"{type(err).__name__}: {err}"
+        )
     try:
         yield running
     finally:
@@ -286,3 +292,23 @@ def _is_zombie(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
     except OSError:
         return True
+
+
+def test_a_cluster_that_cannot_start_fails_the_test(monkeypatch, tmp_path):
+    """Only missing Slurm programs (or no root) skip; a start failure is a test failure."""
+
+    def broken_start(_directory):
+        raise local_slurm.SlurmStartError("slurmctld exited: bad slurm.conf")
+
+    monkeypatch.setattr(local_slurm, "start", broken_start)
+    generator = cluster.__wrapped__(tmp_path)
+    with pytest.raises(pytest.fail.Exception, match="did not start the daemons"):
+        next(generator)
+
+    def unavailable(_directory):
+        raise local_slurm.SlurmUnavailableError("Slurm programs not installed: slurmctld")
+
+    monkeypatch.setattr(local_slurm, "start", unavailable)
+    monkeypatch.delenv("GLASSBONDS_REQUIRE_SLURM", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="not installed"):
+        next(cluster.__wrapped__(tmp_path))

@@ -34,11 +34,9 @@ rule lammps_run:
     params:
         command=lammps_command,
     shell:
-        # Every path quoted ({...:q}): the root may contain spaces. params.command is the
-        # configured launcher template (e.g. "mpirun -n 2 lmp") and is split on purpose.
-        '(cd "$(dirname {input.inp:q})" && {params.command}'
-        ' -in "$(basename {input.inp:q})" -log log.lammps'
-        ' > "$(basename {output.out:q})") > {log:q} 2>&1'
+        # Every path quoted (:q): a root with spaces or shell characters stays one word.
+        '(cd "$(dirname {input.inp:q})" && {params.command} -in "$(basename {input.inp:q})"'
+        ' -log log.lammps > "$(basename {output.out:q})") > {log:q} 2>&1'
         " || (tail -n 20 {output.out:q} >> {log:q}; exit 1)"
 
 

@@ -26,6 +26,8 @@ STATUS_COLOURS = {
     StatusCode.SCF_CONVERGED_BUT_NO_ICOHP: "#ff7f0e",
     StatusCode.SCF_NOT_CONVERGED_AND_NO_ICOHP: "#8c564b",
     StatusCode.DONE_BUT_UNMATCHED_BONDS: "#9467bd",
+    StatusCode.LOBSTER_QUALITY_FAILED: "#e377c2",
+    StatusCode.SUBRUN_FILES_DEFECTIVE: "#7f7f7f",
 }
 
 
@@ -49,6 +51,29 @@ def save_figure(figure, path: str | Path) -> None:
     """Write a figure as PNG at 100 dpi, atomically."""
     with atomic_path(path) as tmp:
         figure.savefig(tmp, dpi=100, format="png")
+
+
+def embedded_png(figure) -> str:
+    """An ``<img>`` holding the figure as a base64 PNG (the page stays one file)."""
+    import base64
+    import io
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, dpi=80, format="png")
+    data = base64.b64encode(buffer.getvalue()).decode()
+    return f'<img alt="figure" src="data:image/png;base64,{data}">'
+
+
+def spilling_figure(values: Mapping[str, Sequence[float]]):
+    """Histogram of LOBSTER's absolute charge spilling (percent), stacked per database."""
+    figure = new_figure(5.0, 2.6)
+    axes = figure.add_subplot()
+    axes.hist(list(values.values()), bins=20, label=list(values), stacked=True)
+    axes.set_xlabel("LOBSTER abs. charge spilling (%)")
+    axes.set_ylabel("sub-run spin channels")
+    axes.legend(fontsize=8, frameon=False)
+    axes.spines[["top", "right"]].set_visible(False)
+    return figure
 
 
 def message_figure(text: str, width: float = 6.0, height: float = 2.0):
