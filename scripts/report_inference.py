@@ -17,16 +17,16 @@ from glassbonds.report.plots import atom_map_figure, message_figure, save_figure
 from glassbonds.rule_log import rule_log
 
 with rule_log(snakemake.log[0]):  # noqa: F821
-    smk = snakemake  # noqa: F821
-    item = str(smk.params.item)
+    sm = snakemake  # noqa: F821
+    item = str(sm.params.item)
     statistics = write_inference_report(
-        smk.input.summary,
+        sm.input.summary,
         item,
-        list(smk.params.species),
-        list(smk.params.bond_types),
-        smk.output.html,
-        smk.output.icohp_png,
-        smk.output.get("std_png"),
+        list(sm.params.species),
+        list(sm.params.bond_types),
+        sm.output.html,
+        sm.output.icohp_png,
+        sm.output.get("std_png"),
         progress=lambda steps: tqdm(
             steps, desc=f"report {item} frames", unit="frame", mininterval=2.0
         ),

@@ -24,8 +24,8 @@ def used(fit: dict, info: str) -> dict:
 
 
 with rule_log(snakemake.log[0]):  # noqa: F821
-    smk = snakemake  # noqa: F821
-    fits = [used(fit, path) for fit, path in zip(smk.params.fits, smk.input.info, strict=True)]
+    sm = snakemake  # noqa: F821
+    fits = [used(fit, path) for fit, path in zip(sm.params.fits, sm.input.info, strict=True)]
     fits = [
         FitRecord(
             bond_type=str(fit["bond_type"]),
@@ -37,7 +37,7 @@ with rule_log(snakemake.log[0]):  # noqa: F821
             sigma=float(fit["sigma"]),
             gamma=float(fit["gamma"]),
         )
-        for fit, path in zip(fits, smk.input.info, strict=True)
+        for fit, path in zip(fits, sm.input.info, strict=True)
     ]
     published = {
         bond: PublishedFit(
@@ -48,8 +48,8 @@ with rule_log(snakemake.log[0]):  # noqa: F821
             n_train=int(fit["ntrain"]),
             n_test=int(fit["ntest"]),
         )
-        for bond, fit in smk.params.published.items()
+        for bond, fit in sm.params.published.items()
     }
-    training = [smk.input.training] if smk.input.get("training") else []
-    table = write_rmse_report(fits, published, smk.output.html, smk.output.png, training)
+    training = [sm.input.training] if sm.input.get("training") else []
+    table = write_rmse_report(fits, published, sm.output.html, sm.output.png, training)
     print(table.to_string(index=False))

@@ -10,14 +10,14 @@ from glassbonds.model.training import run_validate_cell
 from glassbonds.rule_log import rule_log
 
 with rule_log(snakemake.log[0]):  # noqa: F821
-    smk = snakemake  # noqa: F821
+    sm = snakemake  # noqa: F821
     rmsd = run_validate_cell(
-        list(smk.input.models),
-        smk.input.xyz,
-        smk.input.soap,
-        smk.input.icohplist,
-        smk.output.rmsd,
-        smk.output.png,
-        smk.output.bonds,
+        list(sm.input.models),
+        sm.input.xyz,
+        sm.input.soap,
+        sm.input.icohplist,
+        sm.output.rmsd,
+        sm.output.png,
+        sm.output.bonds,
     )
     print(rmsd.to_string(index=False))

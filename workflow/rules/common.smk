@@ -14,6 +14,12 @@ sys.path.insert(0, _SRC)
 os.environ.update(
     PYTHONPATH=os.pathsep.join([_SRC, *filter(None, [os.getenv("PYTHONPATH")])])
 )
+# The environment's own bin/ (console scripts such as glassbonds-synthetic-lobster) is
+# found by jobs even when `.venv/bin/snakemake` is started without .venv/bin on PATH.
+_BIN = os.path.dirname(sys.executable)
+_PATH = os.environ.get("PATH", "")
+if _BIN not in _PATH.split(os.pathsep):
+    os.environ.update(PATH=os.pathsep.join(filter(None, [_BIN, _PATH])))
 
 from glassbonds import run_lock, tree  # noqa: E402
 from glassbonds.composition import bond_types, parse_composition  # noqa: E402
