@@ -32,12 +32,12 @@ with rule_log(snakemake.log[0]):  # noqa: F821
         ),
     )
     print(statistics.to_string(index=False))
-    frames = pd.read_csv(smk.input.summary, sep="\t", dtype={"step": str, "status": str})
+    frames = pd.read_csv(sm.input.summary, sep="\t", dtype={"step": str, "status": str})
     steps = list(frames.loc[frames["status"] == "ok", "step"])
-    atom_map = Path(smk.input.summary).parent / f"{item}_{steps[0]}_atoms.xyz" if steps else None
+    atom_map = Path(sm.input.summary).parent / f"{item}_{steps[0]}_atoms.xyz" if steps else None
     figure = (
         atom_map_figure(read(atom_map), item)
         if atom_map is not None and atom_map.is_file()
         else message_figure(f"{item}: no predicted frame")
     )
-    save_figure(figure, smk.output.atoms_png)
+    save_figure(figure, sm.output.atoms_png)
