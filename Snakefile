@@ -44,3 +44,16 @@ rule all:
     default_target: True
     input:
         all_targets(),
+
+
+# One run per tree (Snakemake locks only its working directory): see glassbonds.run_lock.
+onstart:
+    print(run_lock.acquire(RUN_LOCK))
+
+
+onsuccess:
+    run_lock.release(RUN_LOCK)
+
+
+onerror:
+    run_lock.release(RUN_LOCK)

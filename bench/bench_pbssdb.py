@@ -2,7 +2,7 @@
 
 Builds tree (b) of ``tools/make_synthetic_tree.py`` (Zr49Cu49Al2, 40 runs x 15 sub-runs of
 100 atoms, synthetic ICOHPLISTs and random SOAP vectors) in a temporary directory, in a child
-process, then times ``glassbonds.database.pbssdb.build_and_write_pbssdb`` for the 600 sub-runs
+process, then times ``glassbonds.database.pbssdb.build_pbssdb + writers`` for the 600 sub-runs
 here and prints the bonds, the time and the peak resident memory of this process (the tree
 is built by other processes, so ``ru_maxrss`` is the database build's alone). Figures go to
 ``bench/out/bench_pbssdb.json``. Goals: under 60 s and under 4 GB.
@@ -22,7 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from glassbonds.database.pbssdb import build_and_write_pbssdb
+from glassbonds.database.pbssdb import build_pbssdb, summary_table, write_pbssdb_legacy
+from glassbonds.database.store import save_store
+from glassbonds.database.subruns import declared_subrun_files
 from glassbonds.descriptors import SoapParameters
 
 REPO = Path(__file__).resolve().parents[1]
@@ -71,9 +73,28 @@ def main() -> int:
         ]
         descriptor = SoapParameters(SPECIES).as_dict()
         start = time.perf_counter()
-        summary = build_and_write_pbssdb(
-            NC, subruns, root, list(SPECIES), descriptor, root / f"{NC}-PBSSDB"
+        directory = root / f"{NC}-PBSSDB"
+        files = declared_subrun_files(
+            subruns,
+            [s.file(root, "status") for s in subruns],
+            [s.file(root, "xyz") for s in subruns],
+            [s.soap_file(root) for s in subruns],
+            [s.file(root, "neighbours") for s in subruns],
+            [s.file(root, "icohplist") for s in subruns],
         )
+        result = build_pbssdb(NC, files, list(SPECIES), descriptor)
+        write_pbssdb_legacy(
+            result,
+            {
+                b: directory / f"{b}.bnd"
+                for b in ("Zr-Zr", "Zr-Cu", "Zr-Al", "Cu-Cu", "Cu-Al", "Al-Al")
+            },
+            directory / "ND.info",
+            directory / "ND-reasons.tsv",
+            directory / "DUB.info",
+        )
+        save_store(result.database, directory)
+        summary = summary_table(result, len(files))
         seconds = time.perf_counter() - start
         peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2  # KiB -> GiB
         bonds = int(summary.loc[summary["what"] == "bonds", "count"].sum())
@@ -90,7 +111,7 @@ def main() -> int:
     )
     verdict = "OK" if seconds < GOAL_SECONDS and peak_gb < GOAL_GB else "SLOW/BIG"
     print(
-        f"build_and_write_pbssdb: {len(subruns)} sub-runs, {bonds} bonds ({dropped} dropped "
+        f"build_pbssdb + writers: {len(subruns)} sub-runs, {bonds} bonds ({dropped} dropped "
         f"pairs), {seconds:.1f} s, peak RSS {peak_gb:.2f} GB "
         f"(goal < {GOAL_SECONDS:.0f} s, < {GOAL_GB:.0f} GB: {verdict})"
     )

@@ -20,14 +20,16 @@ OUT = BENCH / "out"
 ORDER = ["bench_kernel_model.py", "bench_inference.py", "bench_dry_run.py", "bench_pbssdb.py"]
 KEY_LINES = {
     "bench_kernel_model": [
-        r"speed ratio loop / vectorised: .*",
+        r"speed ratio dense NumPy / project: .*",
+        r"agreement: .*",
         r"20,000 training bonds, exact: .*",
     ],
     "bench_inference": [
         r"infer_frames end to end, std \w+ *: .*",
         r"peak RSS \(ru_maxrss\) after "
         r"inference: .*",
-        r"naive total \(scaled\): .*",
+        r"predict \d+ bonds, .*",
+        r"std on / std off end to end: .*",
         r"skipped: .*",
     ],
 }

@@ -10,27 +10,28 @@ params: format ("lammps-dump" | "lammps-data"), type_map ({type: element}), spec
 log:    progress bar and messages
 """
 
+import sys
 from pathlib import Path
 
 from glassbonds.descriptors import SoapParameters
 from glassbonds.errors import InputError
 from glassbonds.inference.predict import FittedModels, infer_frames
+from glassbonds.rule_log import rule_log
 
-snakemake = globals()["snakemake"]  # injected by Snakemake
-
-params = snakemake.params
-summary = Path(snakemake.output.summary)
-if summary.name != f"{params.item}_inference_summary.tsv":
-    raise InputError(
-        summary,
-        "the summary output must be named <item>_inference_summary.tsv",
-        "fix the output of the infer rule",
-    )
-soap_parameters = SoapParameters.from_config(params.species, dict(params.soap))
-models = FittedModels.load(list(snakemake.input.models), params.species)
-with open(snakemake.log[0], "w") as log:
+with rule_log(snakemake.log[0]):  # noqa: F821
+    sm = snakemake  # noqa: F821
+    params = sm.params
+    summary = Path(sm.output.summary)
+    if summary.name != f"{params.item}_inference_summary.tsv":
+        raise InputError(
+            summary,
+            "the summary output must be named <item>_inference_summary.tsv",
+            "fix the output of the infer rule",
+        )
+    soap_parameters = SoapParameters.from_config(params.species, dict(params.soap))
+    models = FittedModels.load(list(sm.input.models), params.species)
     infer_frames(
-        snakemake.input.structure,
+        sm.input.structure,
         params.format,
         {int(t): str(element) for t, element in dict(params.type_map).items()},
         models,
@@ -40,5 +41,5 @@ with open(snakemake.log[0], "w") as log:
         str(params.item),
         frames=params.frames,
         predictive_std=bool(params.predictive_std),
-        log=log,
+        log=sys.stderr,  # the rule log (rule_log redirects stderr)
     )

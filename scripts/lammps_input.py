@@ -4,13 +4,14 @@ from glassbonds.io.lammps import prepare_run
 from glassbonds.rule_log import rule_log
 
 with rule_log(snakemake.log[0]):  # noqa: F821
-    w = snakemake.wildcards  # noqa: F821
+    sm = snakemake  # noqa: F821
+    w = sm.wildcards
     prepare_run(
         w.nc,
         int(w.run),
         int(w.nat),
-        snakemake.params.species,  # noqa: F821
-        snakemake.params.lammps,  # noqa: F821
-        snakemake.output.inp,  # noqa: F821
-        snakemake.output.potential,  # noqa: F821
+        sm.params.species,
+        sm.params.lammps,
+        sm.output.inp,
+        sm.output.potential,
     )

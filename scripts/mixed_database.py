@@ -2,13 +2,8 @@
 
 from pathlib import Path
 
-from glassbonds.database.pbssdb import (
-    MixedDatabaseSpec,
-    load_store,
-    mix_databases,
-    save_store,
-    write_mixed_legacy,
-)
+from glassbonds.database.mixed import MixedDatabaseSpec, mix_databases, write_mixed_legacy
+from glassbonds.database.store import load_store, save_store
 from glassbonds.rule_log import rule_log
 
 with rule_log(snakemake.log[0]):  # noqa: F821

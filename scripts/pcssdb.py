@@ -9,7 +9,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from glassbonds.database.pcssdb import build_pcssdb, declared_subrun_files, write_pcssdb
+from glassbonds.database.pcssdb import build_pcssdb, write_pcssdb
+from glassbonds.database.subruns import declared_subrun_files
 from glassbonds.descriptors import SoapParameters
 from glassbonds.rule_log import rule_log
 from glassbonds.tree import SubRun
@@ -23,8 +24,8 @@ with rule_log(snakemake.log[0]):  # noqa: F821
         subruns,
         sm.input.status,
         sm.input.xyz,
-        sm.input.neighbours,
         sm.input.soap,
+        sm.input.neighbours,
         sm.input.icohplist,
     )
     descriptor = SoapParameters.from_config(sm.params.species, sm.params.soap).as_dict()

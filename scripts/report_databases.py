@@ -9,15 +9,15 @@ from glassbonds.report.databases import write_database_report
 from glassbonds.rule_log import rule_log
 
 with rule_log(snakemake.log[0]):  # noqa: F821
-    smk = snakemake  # noqa: F821
+    sm = snakemake  # noqa: F821
     pbssdbs = {
         nc: (summary, metadata)
         for nc, summary, metadata in zip(
-            smk.params.compositions, smk.input.summaries, smk.input.pbssdb_metadata, strict=True
+            sm.params.compositions, sm.input.summaries, sm.input.pbssdb_metadata, strict=True
         )
     }
-    mixed = dict(zip(smk.params.mixed, smk.input.mixed_metadata, strict=True))
+    mixed = dict(zip(sm.params.mixed, sm.input.mixed_metadata, strict=True))
     table = write_database_report(
-        pbssdbs, mixed, list(smk.params.bond_types), smk.output.html, smk.output.png
+        pbssdbs, mixed, list(sm.params.bond_types), sm.output.html, sm.output.png
     )
     print(table.to_string(index=False))

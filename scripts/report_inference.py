@@ -1,28 +1,43 @@
 """Rule report_inference: summary table and -ICOHP / uncertainty histograms of one item.
 
 input: ``summary`` (<item>_inference_summary.tsv; the per-frame ICOHPLIST/.std files beside
-it are read). output: ``html``, ``icohp_png``, optional ``std_png``. params: ``item``,
+it are read). output: ``html``, ``icohp_png``, ``atoms_png``
+(per-atom map of the first predicted frame), optional ``std_png``. params: ``item``,
 ``species``, ``bond_types``.
 """
 
+from pathlib import Path
+
+import pandas as pd
+from ase.io import read
 from tqdm import tqdm
 
 from glassbonds.report.inference import write_inference_report
+from glassbonds.report.plots import atom_map_figure, message_figure, save_figure
 from glassbonds.rule_log import rule_log
 
 with rule_log(snakemake.log[0]):  # noqa: F821
-    smk = snakemake  # noqa: F821
-    item = str(smk.params.item)
+    sm = snakemake  # noqa: F821
+    item = str(sm.params.item)
     statistics = write_inference_report(
-        smk.input.summary,
+        sm.input.summary,
         item,
-        list(smk.params.species),
-        list(smk.params.bond_types),
-        smk.output.html,
-        smk.output.icohp_png,
-        smk.output.get("std_png"),
+        list(sm.params.species),
+        list(sm.params.bond_types),
+        sm.output.html,
+        sm.output.icohp_png,
+        sm.output.get("std_png"),
         progress=lambda steps: tqdm(
             steps, desc=f"report {item} frames", unit="frame", mininterval=2.0
         ),
     )
     print(statistics.to_string(index=False))
+    frames = pd.read_csv(sm.input.summary, sep="\t", dtype={"step": str, "status": str})
+    steps = list(frames.loc[frames["status"] == "ok", "step"])
+    atom_map = Path(sm.input.summary).parent / f"{item}_{steps[0]}_atoms.xyz" if steps else None
+    figure = (
+        atom_map_figure(read(atom_map), item)
+        if atom_map is not None and atom_map.is_file()
+        else message_figure(f"{item}: no predicted frame")
+    )
+    save_figure(figure, sm.output.atoms_png)

@@ -9,12 +9,12 @@ from glassbonds.rule_log import rule_log
 from glassbonds.subrun_status import read_status_file
 
 with rule_log(snakemake.log[0]):  # noqa: F821
-    smk = snakemake  # noqa: F821
+    sm = snakemake  # noqa: F821
     records = [
         SubRunRecord(str(nc), int(nat), int(run), int(sub), read_status_file(path))
-        for (nc, nat, run, sub), path in zip(smk.params.subruns, smk.input.status, strict=True)
+        for (nc, nat, run, sub), path in zip(sm.params.subruns, sm.input.status, strict=True)
     ]
     counts = write_status_report(
-        records, list(smk.params.compositions), smk.output.html, smk.output.png
+        records, list(sm.params.compositions), sm.output.html, sm.output.png
     )
     print(counts.to_string(index=False))

@@ -1,4 +1,5 @@
-"""Rule lobster: LOBSTER (or, locally, its test double) in the sub-run directory."""
+"""Rule lobster: LOBSTER (lobster.command), or, only with lobster.test_double: true, the
+project's synthetic test double (NOT LOBSTER), in the sub-run directory."""
 
 import shutil
 from pathlib import Path
@@ -18,6 +19,7 @@ with rule_log(snakemake.log[0]):  # noqa: F821
             sm.threads,
             scf_converged=outcome.converged,
             run_on_unconverged_scf=sm.params.run_on_unconverged_scf,
+            test_double=sm.params.test_double,
         )
     )
     if not sm.params.keep_scratch:

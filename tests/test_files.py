@@ -29,3 +29,44 @@ def test_the_rerun_removes_what_a_killed_job_left(tmp_path):
     write_text(tmp_path / "Zr50Cu50.scf.out", "JOB DONE.\n")
     assert not leftover.exists()
     assert unrelated.exists()
+
+
+def test_outputs_get_the_umask_mode_not_0600(tmp_path):
+    import os
+
+    old = os.umask(0o022)
+    try:
+        write_text(tmp_path / "ND.info", "21 13 2\n")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "ND.info").stat().st_mode & 0o777 == 0o644
+
+
+@pytest.mark.parametrize(
+    "error",
+    [OSError(28, "No space left on device"), OSError("420000 requested and 243680 written")],
+)
+def test_a_full_disk_says_no_space_left_on_the_directory(tmp_path, error):
+    import errno
+
+    target = tmp_path / "db" / "soap.npy"
+    with pytest.raises(OSError) as caught, atomic_path(target):
+        raise error
+    assert caught.value.errno == errno.ENOSPC
+    assert f"no space left on {target.parent}" in str(caught.value)
+    assert list(target.parent.iterdir()) == []
+
+
+def test_rule_log_reports_a_full_disk_in_one_line(tmp_path, capfd):
+    from glassbonds.rule_log import rule_log
+
+    log = tmp_path / "rule.log"
+    with (
+        pytest.raises(SystemExit),
+        rule_log(log),
+        atomic_path(tmp_path / "out" / "bonds.parquet"),
+    ):
+        raise OSError("420000 requested and 243680 written")
+    line = f"ERROR: no space left on {tmp_path / 'out'}"
+    assert line in log.read_text() and "Traceback" not in log.read_text()
+    assert line in capfd.readouterr().err

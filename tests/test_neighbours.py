@@ -167,3 +167,12 @@ def test_real_10k_cell() -> None:
     assert published.keys() == counts.keys()
     for name, count in counts.items():
         assert abs(count - published[name]) <= max(2, 0.01 * published[name]), name
+
+
+def test_a_window_against_the_species_order_is_renamed_with_a_log_line(caplog) -> None:
+    with caplog.at_level("WARNING", logger="glassbonds.neighbours"):
+        assert normalise_windows({"Cu-Zr": [2.3, 3.9], "Zr-Zr": [2.5, 4.2]}) == {
+            "Zr-Cu": (2.3, 3.9),
+            "Zr-Zr": (2.5, 4.2),
+        }
+    assert len(caplog.records) == 1 and "'Cu-Zr' is bond type Zr-Cu" in caplog.text

@@ -15,7 +15,8 @@ exactly those ids, and the MPI rule's allocation had as many CPUs as its ``tasks
 The test skips, saying so, only when the Slurm programs are not installed; when they are,
 and the project's own ``slurm.conf`` cannot start the daemons (or we are not root), it
 fails with the daemons' logs. Another local cluster of the helper running (another test
-session) is waited for.
+session) is waited for. GLASSBONDS_REQUIRE_SLURM=1 turns the remaining skip into a
+failure too (CI machines that must run it).
 """
 
 from __future__ import annotations
@@ -155,6 +156,8 @@ def start_or_skip(run_dir: Path, lock_wait: float = RUN_TIMEOUT) -> local_slurm.
     try:
         return local_slurm.start(run_dir, lock_wait=lock_wait)
     except local_slurm.SlurmNotInstalledError as err:
+        if os.environ.get("GLASSBONDS_REQUIRE_SLURM") == "1":
+            pytest.fail(f"Slurm is not installed here and GLASSBONDS_REQUIRE_SLURM=1: {err}")
         pytest.skip(f"Slurm is not installed here: {err}")
     except local_slurm.LocalSlurmError as err:
         pytest.fail(
@@ -181,6 +184,7 @@ def test_only_missing_slurm_programs_skip(
         raise error
 
     monkeypatch.setattr(local_slurm, "start", broken_start)
+    monkeypatch.delenv("GLASSBONDS_REQUIRE_SLURM", raising=False)
     expected = pytest.skip.Exception if outcome == "skip" else pytest.fail.Exception
     with pytest.raises(expected, match=str(error)):
         start_or_skip(tmp_path)

@@ -11,13 +11,16 @@ import numpy as np
 import pytest
 from ase import Atoms
 
+from glassbonds import __version__
 from glassbonds.composition import bond_type_of
+from glassbonds.errors import InputError
 from glassbonds.io.lobster import (
     count_icohp_bonds,
     read_icohplist,
     read_lobster_log,
     run_lobster,
 )
+from glassbonds.provenance import SYNTHETIC_PROGRAM
 from glassbonds.synthetic_lobster import run, synthetic_icohp
 
 SPECIES = ["Zr", "Cu", "Al"]
@@ -125,13 +128,29 @@ def test_double_without_inputs_fails_and_says_why(tmp_path, capsys):
     assert not (tmp_path / "ICOHPLIST.lobster").exists()
 
 
-def test_double_runs_as_the_lobster_command_of_run_lobster(subrun_copy):
-    command = f'{sys.executable} -c "from glassbonds.synthetic_lobster import main; main()"'
+def test_double_runs_only_when_asked_and_its_log_names_it(subrun_copy):
     log_path = subrun_copy / "Zr49Cu49Al2.lb.out"
-    run_lobster(command, subrun_copy, log_path, threads=1, scf_converged=True)
-    assert read_lobster_log(log_path).interactions == 738
-    assert read_lobster_log(log_path).finished
-    assert "NOT LOBSTER" in log_path.read_text()
+    said = run_lobster("lobster", subrun_copy, log_path, 1, scf_converged=True, test_double=True)
+    log = read_lobster_log(log_path)
+    assert log.interactions == 738 and log.finished
+    assert (log.program, log.version, log.synthetic) == (SYNTHETIC_PROGRAM, __version__, True)
+    assert read_lobster_log(subrun_copy / "lobsterout").program_record() == {
+        "name": SYNTHETIC_PROGRAM,
+        "version": __version__,
+        "synthetic": True,
+    }
+    assert "NOT LOBSTER" in log_path.read_text() and "NOT LOBSTER" in said
+    assert "LOBSTER ran" not in said and "LOBSTER ran" not in log_path.read_text()
+
+
+def test_double_as_lobster_command_without_test_double_is_refused(subrun_copy):
+    log_path = subrun_copy / "Zr49Cu49Al2.lb.out"
+    with pytest.raises(InputError, match=r"lobster\.test_double"):
+        run_lobster(SYNTHETIC_PROGRAM, subrun_copy, log_path, 1, scf_converged=True)
+    command = f'{sys.executable} -c "from glassbonds.synthetic_lobster import main; main()"'
+    with pytest.raises(InputError, match="test double"):
+        run_lobster(command, subrun_copy, log_path, 1, scf_converged=True)
+    assert not log_path.exists()
 
 
 # -- the pair finder on hand-made cells ------------------------------------------------------

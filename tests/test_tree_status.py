@@ -9,7 +9,7 @@ import pytest
 
 from glassbonds.cli import main
 from glassbonds.tree import SubRun
-from glassbonds.tree_status import tree_status
+from glassbonds.tree_status import HEADER, STAGES, compositions_in, subrun_stage, tree_status
 
 SCF_DONE = "     convergence has been achieved in  14 iterations\n JOB DONE.\n"
 SCF_FAILED = "     convergence NOT achieved after 100 iterations: stopping\n JOB DONE.\n"
@@ -57,7 +57,46 @@ def test_every_subrun_is_counted_at_its_furthest_stage(tree):
 def test_the_command_prints_one_line_per_run_or_per_composition(tree, capsys):
     assert main(["status", str(tree)]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 3 and lines[1].split()[:3] == ["Zr50Cu50", "8", "1"]
+    assert lines[0] == HEADER and "exclusive" in HEADER
+    assert len(lines) == 4 and lines[2].split()[:3] == ["Zr50Cu50", "8", "1"]
     assert main(["status", str(tree), "--totals"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 2 and lines[1].split()[:2] == ["Zr50Cu50", "8"]
+    assert lines[0] == HEADER
+    assert len(lines) == 3 and lines[2].split()[:2] == ["Zr50Cu50", "8"]
+
+
+def test_stage_columns_are_exclusive_and_sum_to_the_subruns(tree):
+    table = tree_status(tree).table
+    assert (table[list(STAGES)].sum(axis=1) == table["sub-runs"]).all()
+
+
+def test_derived_trees_are_not_compositions(tree):
+    # the SOAP tree mirrors the MD tree's layout; it is not a composition
+    soap_dir = tree / "Zr50Cu50-SOAPS/c/md/lammps/8/1/2000/0"
+    soap_dir.mkdir(parents=True)
+    (soap_dir / "SOAPS.npz").write_bytes(b"")
+    (tree / "DB2/c/md/lammps/8").mkdir(parents=True)
+    assert compositions_in(tree) == ["Zr50Cu50"]
+    assert set(tree_status(tree).table["composition"]) == {"Zr50Cu50"}
+
+
+def test_a_convergence_line_far_from_the_end_is_found(tmp_path, subrun_dir):
+    # the study's converged 100-atom output: its convergence line is 57 KB from the end
+    text = (subrun_dir / "Zr49Cu49Al2.scf.out").read_bytes()
+    assert len(text) - text.rindex(b"convergence has been achieved") > 50_000
+    # a bigger cell prints more forces and bands after it: 200 KB here
+    subrun = SubRun("Zr50Cu50", 8, 1, 0)
+    subrun.directory(tmp_path).mkdir(parents=True)
+    padding = b"     atom    1 type  1   force =     0.001  0.002  0.003\n" * 4000
+    subrun.file(tmp_path, "scf_out").write_bytes(text + padding)
+    assert len(padding) > 200_000
+    assert subrun_stage(tmp_path, subrun, False) == "converged"
+    subrun.file(tmp_path, "scf_out").write_bytes(b"")
+    assert subrun_stage(tmp_path, subrun, False) == "QE unfinished"
+
+
+def test_configured_runs_missing_on_disk_are_named(tree):
+    from glassbonds.tree import missing_runs
+
+    assert missing_runs(tree, "Zr50Cu50", 8, [1, 2, 3, 7]) == [3, 7]
+    assert missing_runs(tree, "Zr50Cu50", 8, [1, 2]) == []

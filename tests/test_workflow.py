@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from ase.io import read
 
 from glassbonds.cells import STUDY_TRANSFORMATIONS
@@ -62,6 +63,23 @@ def test_every_subrun_has_a_status_and_converged_ones_have_lobster_output(fixtur
             if status.code.usable:
                 assert (directory / "ICOHPLIST.lobster").stat().st_size > 0
                 assert "test double" in (directory / f"{nc}.lb.out").read_text()
+                # the double leaves its trace: status and database provenance name it
+                assert status.icohp_program["synthetic"] is True
+                assert status.icohp_program["name"] == "glassbonds-synthetic-lobster"
+                assert status.pw_program["name"] == "PWSCF"
+                assert all(p["sha256"] for p in status.pw_program["pseudopotentials"])
+
+
+def test_the_test_double_is_marked_in_databases_and_the_report(fixture_tree):
+    import json
+
+    for store in (fixture_tree / "Zr50Cu50-PBSSDB", fixture_tree / "DB2"):
+        records = json.loads((store / "metadata.json").read_text())["provenance"]
+        assert records and all(r["icohp_program"]["synthetic"] for r in records)
+    for page in ("bond-databases.html", "test-rmse.html"):
+        assert 'id="synthetic-banner"' in (fixture_tree / "report" / page).read_text()
+    for log in (fixture_tree / "logs/lobster").rglob("*.log"):
+        assert "LOBSTER ran" not in log.read_text()
 
 
 def test_soap_vectors_have_the_cell_shape_and_unit_norm(fixture_tree):
@@ -172,6 +190,10 @@ def test_an_existing_tree_without_dumps_is_adopted_without_rerunning_programs(
         target = run_dir(adopted, nc) / "2000"
         # only what the study published per sub-run: no dump, no status, no SOAP, no database
         shutil.copytree(source, target, ignore=shutil.ignore_patterns("subrun.status"))
+    # a sub-run directory holding only its structure: recorded in ND.info, nothing blocked
+    only_xyz = run_dir(adopted, "Zr50Cu50") / "2000" / "15"
+    only_xyz.mkdir()
+    shutil.copy(run_dir(adopted, "Zr50Cu50") / "2000/0/Zr50Cu50.xyz", only_xyz)
     config = fixture_config(adopted)
     config.update(subrun_source="existing", runs="discover")
     config["inference"]["items"] = {}
@@ -185,6 +207,9 @@ def test_an_existing_tree_without_dumps_is_adopted_without_rerunning_programs(
         for bond in ("Zr-Zr", "Zr-Cu", "Cu-Cu"):
             original = (fixture_tree / f"{nc}-PBSSDB/{bond}.bnd").read_text()
             assert (adopted / f"{nc}-PBSSDB/{bond}.bnd").read_text() == original
+    assert "1 15 6" in (adopted / "Zr50Cu50-PBSSDB/ND.info").read_text().splitlines()
+    reasons = (adopted / "Zr50Cu50-PBSSDB/ND-reasons.tsv").read_text()
+    assert "1\t15\t6\tno scf output" in reasons
 
 
 @pytest.mark.parametrize(
@@ -194,6 +219,14 @@ def test_an_existing_tree_without_dumps_is_adopted_without_rerunning_programs(
         (lambda c: c.update(compositions=["Zr50Cu40"]), "Zr50Cu40"),
         (lambda c: c.update(natoms=7), "of 7 atoms"),
         (lambda c: c["qe"].update(ecutwfc="thirty"), "thirty"),
+        (lambda c: c.update(natoms=8.0), "natoms"),
+        (lambda c: c["model"]["grid"].update(fold=3), "fold"),
+        (
+            lambda c: c["model"]["hyperparameters"].update(
+                {"Cu-Zr": c["model"]["hyperparameters"].pop("Zr-Cu")}
+            ),
+            "Cu-Zr",
+        ),
     ],
 )
 def test_a_bad_config_stops_with_a_message_naming_the_key(tmp_path, change, named):
@@ -202,3 +235,80 @@ def test_a_bad_config_stops_with_a_message_naming_the_key(tmp_path, change, name
     result = snakemake(tmp_path, write_config(config, tmp_path / "bad.yaml"), "-n")
     assert result.returncode != 0
     assert named in result.stdout + result.stderr
+
+
+def test_a_root_with_a_space_runs_lammps_inside_its_run_directory(tmp_path):
+    tree = tmp_path / "my runs" / "tree"
+    config = fixture_config(tree)
+    config_file = write_config(config, tmp_path / "space.yaml")
+    dump = run_dir(tree, "Zr50Cu50") / "zca-th300.dump"
+    result = snakemake(tmp_path, config_file, "--cores", "2", "--", str(dump))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert dump.is_file() and (dump.parent / "log.lammps").is_file()
+    # nothing ran in the parent directory of the root or the working directory
+    assert sorted(p.name for p in (tmp_path / "my runs").iterdir()) == ["tree"]
+    assert not (tmp_path / "log.lammps").exists()
+
+
+def test_a_published_tree_is_adopted_without_writing_into_it(study_data, tmp_path):
+    """derived_root: status, SOAP and databases go to a mirror; the adopted tree is unchanged."""
+    published = tmp_path / "published"
+    source = study_data / "G/Zr49Cu49Al2/c/md/lammps/100/21/2000"
+    for sub in ("0", "13"):  # a DONE sub-run and the one whose scf was cut off
+        shutil.copytree(source / sub, published / "Zr49Cu49Al2/c/md/lammps/100/21/2000" / sub)
+    before = {p: p.stat().st_mtime_ns for p in published.rglob("*")}
+    derived = tmp_path / "derived"
+    config = yaml.safe_load((Path(__file__).parents[1] / "config/config.yaml").read_text())
+    config.update(
+        root=str(published),
+        derived_root=str(derived),
+        compositions=["Zr49Cu49Al2"],
+        runs="discover",
+        subrun_source="existing",
+        mixed_databases=[],
+    )
+    config_file = write_config(config, tmp_path / "adopt.yaml")
+    target = derived / "Zr49Cu49Al2-PBSSDB/ND.info"
+    result = snakemake(tmp_path, config_file, "--cores", "2", "--", str(target))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert {p: p.stat().st_mtime_ns for p in published.rglob("*")} == before
+    assert target.read_text() == "21 13 2\n"
+    status = derived / "Zr49Cu49Al2/c/md/lammps/100/21/2000/0/subrun.status"
+    assert read_status_file(status).code == 1
+
+
+def test_a_second_run_on_the_same_tree_refuses_to_start(tmp_path):
+    import json
+    import socket
+    import subprocess
+
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    other = subprocess.Popen(["sleep", "60"])
+    try:
+        lock = {"host": socket.gethostname(), "pid": other.pid, "cwd": "/elsewhere", "started": "x"}
+        (tree / ".glassbonds-run.lock").write_text(json.dumps(lock))
+        config_file = write_config(fixture_config(tree), tmp_path / "fixture.yaml")
+        result = snakemake(tmp_path, config_file, "--cores", "1")
+    finally:
+        other.kill()
+        other.wait()
+    assert result.returncode != 0
+    assert "another run works on this tree" in result.stdout + result.stderr
+    assert "/elsewhere" in result.stdout + result.stderr
+    assert not (tree / "Zr50Cu50").exists()  # nothing ran
+
+
+def test_each_inferred_frame_has_a_per_atom_map(fixture_tree):
+    icohps = fixture_tree / "ETL_inference/Zr50Cu50-run1/icohps"
+    summary = pd.read_csv(icohps / "Zr50Cu50-run1_inference_summary.tsv", sep="\t", dtype=str)
+    steps = list(summary.loc[summary["status"] == "ok", "step"])
+    assert steps
+    for step in steps:
+        atoms = read(icohps / f"Zr50Cu50-run1_{step}_atoms.xyz")
+        assert len(atoms) == 8 and (atoms.arrays["sum_icohp"] > 0).all()
+        info = (icohps / f"Zr50Cu50-run1_{step}_ICOHPLIST.info").read_text()
+        # the fixture's models learned from the LOBSTER test double: the .info says so
+        assert "SYNTHETIC -ICOHP (test double, not LOBSTER)" in info
+        assert "# model " in info and " sha256 " in info
+    assert (fixture_tree / "report/inference/Zr50Cu50-run1-atoms.png").is_file()

@@ -17,19 +17,15 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from ase.io import read
 
-from glassbonds.database.pbssdb import SubRunFiles, build_pbssdb
-from glassbonds.descriptors import SoapParameters, save_soap, soap_vectors
+from glassbonds.database.store import load_store
 from glassbonds.model.active_learning import TypeBonds, selection_curves, subruns_to_reach
 from glassbonds.model.kernel import SoapBondKernelRegressor, bond_feature_matrix
+from glassbonds.model.study_data import build_run21_store
 from glassbonds.report.plots import selection_curves_figure
-from glassbonds.subrun_status import determine_status
-from glassbonds.tree import SubRun
 
 REPO = Path(__file__).resolve().parents[1]
 RUN21 = REPO.parent / "shared/data/prm-4-113603/G/Zr49Cu49Al2/c/md/lammps/100/21/2000"
-SPECIES = ("Zr", "Cu", "Al")
 # The study's hyperparameters (zeta, sigma, gamma) and published test RMSE (eV).
 STUDY = {
     "Zr-Cu": ((1, 1.0, 0.04), 0.0826),
@@ -38,36 +34,6 @@ STUDY = {
     "Zr-Al": ((1, 0.5, 0.01), 0.0682),
     "Cu-Al": ((1, 0.5, 0.005), 0.0535),
 }
-
-
-def run21_database(work: Path):
-    parameters = SoapParameters(SPECIES)
-    files = []
-    for sub in range(15):
-        directory = RUN21 / str(sub)
-        status = determine_status(
-            directory / "Zr49Cu49Al2.scf.out",
-            directory / "Zr49Cu49Al2.lb.out",
-            directory / "ICOHPLIST.lobster",
-        )
-        soap = work / f"soap-{sub}.npz"
-        if status.usable and not soap.exists():
-            atoms = read(directory / "Zr49Cu49Al2.xyz")
-            save_soap(
-                soap, soap_vectors(atoms, parameters), parameters, atoms.get_chemical_symbols()
-            )
-        files.append(
-            SubRunFiles(
-                SubRun("Zr49Cu49Al2", 100, 21, sub),
-                status.code.study_code,
-                status.reason,
-                directory / "Zr49Cu49Al2.xyz",
-                directory / "ICOHPLIST.lobster",
-                directory / "lobsterin-quippy",
-                soap,
-            )
-        )
-    return build_pbssdb("Zr49Cu49Al2", files, SPECIES, parameters.as_dict()).database
 
 
 def main() -> int:
@@ -80,7 +46,7 @@ def main() -> int:
         print(f"skipped: the study's run 21 is not at {RUN21}", file=sys.stderr)
         return 0
     args.out.mkdir(parents=True, exist_ok=True)
-    database = run21_database(args.out)
+    database = load_store(build_run21_store(REPO.parent / "shared/data/prm-4-113603", args.out))
     bonds = {}
     for bond_type in STUDY:
         rows, soap_a, soap_b = database.bond_arrays(bond_type)

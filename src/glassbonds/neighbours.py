@@ -5,21 +5,22 @@ Lengths are in angstrom. The neighbour list is vesin's periodic cell list, which
 original ML-ICOHP.py did) is only right when every cell height exceeds twice the cutoff;
 for smaller or triclinic cells it misses images, so it is not used here.
 
-Translation convention (the same as LOBSTER's ICOHPLIST, where the translation belongs
-to ``atomNU``): a bond between atoms ``a`` and ``b`` with integer translation ``T`` joins
-atom ``a`` in the home cell with the image of atom ``b`` shifted by ``T`` cell vectors::
+Shift convention: a bond between atoms ``a`` and ``b`` with integer shift ``S`` joins atom
+``a`` in the home cell with the image of atom ``b`` shifted by ``S`` cell vectors::
 
-    distance = | r_b + T @ cell - r_a |        (cell rows are the lattice vectors)
+    distance = | r_b + S @ cell - r_a |        (cell rows are the lattice vectors)
 
-where ``r`` are the positions exactly as given (no wrapping). Each bond appears once:
-``atom_a < atom_b``, or ``atom_a == atom_b`` (an atom and its own image) with ``T``
-lexicographically positive (first non-zero component > 0), since ``(a, a, T)`` and
-``(a, a, -T)`` are the same bond. Note that the original ML-ICOHP.py wrote the opposite
-sign (its translation moved ``atomMU``); its distances and counts are unaffected.
+where ``r`` are the positions exactly as given (no wrapping). LOBSTER's ICOHPLIST
+translation has the opposite sign, ``T = -S`` (checked on all 738 bonds of the study's real
+ICOHPLIST: ``distance = |r_NU - T @ cell - r_MU|``), so writers of ICOHPLIST files write
+``-S``; ``lobsterin-quippy``'s offset is ``S``. Each bond appears once: ``atom_a < atom_b``,
+or ``atom_a == atom_b`` (an atom and its own image) with ``S`` lexicographically positive
+(first non-zero component > 0), since ``(a, a, S)`` and ``(a, a, -S)`` are the same bond.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -28,6 +29,8 @@ from ase import Atoms
 
 from glassbonds.composition import bond_type_of
 from glassbonds.errors import InputError
+
+_LOG = logging.getLogger(__name__)
 
 #: Study species order (LAMMPS types 1, 2, 3); bond-type names follow it (``Zr-Cu``).
 STUDY_SPECIES: tuple[str, ...] = ("Zr", "Cu", "Al")
@@ -48,7 +51,8 @@ class Bonds:
     """Bonds of one structure as parallel arrays (one row per bond).
 
     ``atom_a``/``atom_b`` are 0-based atom indices, ``distance`` in angstrom,
-    ``translation`` (n, 3) integer cell shifts of ``atom_b`` (see the module docstring),
+    ``translation`` (n, 3) integer cell shifts S of ``atom_b``, ``r_b + S @ cell`` (see the
+    module docstring; LOBSTER's ICOHPLIST translation is ``-S``),
     ``bond_type`` an index into ``type_names`` (names such as ``"Zr-Cu"``).
     """
 
@@ -84,6 +88,11 @@ def normalise_windows(
 ) -> dict[str, tuple[float, float]]:
     """Validate windows keyed ``"A-B"``; keys are renamed to the species order (``Zr-Cu``).
 
+    A key written against the species order (``Cu-Zr`` with species Zr, Cu) is accepted and
+    renamed, with a log line (logger ``glassbonds.neighbours``, level WARNING) naming both
+    spellings, so the window is never silently lost or duplicated. (The workflow's config
+    check is stricter: it refuses such keys, see :mod:`glassbonds.config_checks`.)
+
     Raises :class:`InputError` naming the key for an unknown element, a malformed key,
     a duplicate type, or a window that is not ``0 <= d_min <= d_max`` (angstrom).
     """
@@ -101,6 +110,10 @@ def normalise_windows(
                 "use the elements of the config key species",
             )
         name = bond_type_of(parts[0], parts[1], species)
+        if name != str(key):
+            _LOG.warning(
+                "inference window %r is bond type %s (species order %s)", key, name, list(species)
+            )
         try:
             d_min, d_max = (float(value) for value in window)
         except (TypeError, ValueError):

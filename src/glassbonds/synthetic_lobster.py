@@ -6,8 +6,11 @@ stands in for it: run in a sub-run directory, it reads the structure from pw.x's
 (``*.scf.out``), the bond range from ``lobsterin`` (``cohpGenerator from X to Y``), and writes
 ``ICOHPLIST.lobster`` and ``lobsterout`` in the LOBSTER 3.0.0 layout, printing the same log on
 standard output (which the workflow saves as ``<NC>.lb.out``). The logs (``lobsterout``,
-``<NC>.lb.out``) say they were written by this double; ``ICOHPLIST.lobster`` keeps LOBSTER's
-own header so that every reader of the real format reads it.
+``<NC>.lb.out``) start with ``glassbonds-synthetic-lobster <version>`` where LOBSTER writes
+``LOBSTER v3.0.0``, so the status file, the database provenance and the report know that
+the -ICOHP is synthetic; ``ICOHPLIST.lobster`` keeps LOBSTER's own header so that every
+reader of the real format reads it. It writes no charge spilling (it projects nothing).
+The workflow runs it only when the config says ``lobster.test_double: true``.
 
 Synthetic model (eV, angstrom), for a bond a-b at distance d::
 
@@ -34,15 +37,17 @@ from ase.data import atomic_numbers, covalent_radii
 from ase.io import read as read_structure
 from ase.neighborlist import neighbor_list
 
+from glassbonds import __version__
 from glassbonds.files import write_text
 from glassbonds.io.lobster import icohplist_text
+from glassbonds.provenance import SYNTHETIC_PROGRAM
 
 METALLIC_RADIUS = {"Zr": 1.60, "Cu": 1.28, "Al": 1.43, "Ni": 1.24, "Ti": 1.47, "Fe": 1.26}
 BOND_ENERGY = {"Zr": 1.9, "Cu": 0.75, "Al": 1.2, "Ni": 0.9, "Ti": 1.6, "Fe": 1.0}
 DECAY_LENGTH = 0.35
 BANNER = (
-    "glassbonds synthetic LOBSTER test double (writes the LOBSTER 3.0.0 file layout;"
-    " NOT LOBSTER: -ICOHP values come from a synthetic model of distance and environment)"
+    f"{SYNTHETIC_PROGRAM} {__version__} (TEST DOUBLE, NOT LOBSTER: writes the LOBSTER 3.0.0"
+    " file layout; -ICOHP values come from a synthetic model of distance and environment)"
 )
 
 
@@ -131,3 +136,7 @@ def run(directory: Path) -> int:
 def main() -> None:
     """Console entry point ``glassbonds-synthetic-lobster`` (runs in the current directory)."""
     raise SystemExit(run(Path.cwd()))
+
+
+if __name__ == "__main__":
+    main()

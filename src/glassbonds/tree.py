@@ -85,3 +85,12 @@ def discover_subruns(root: str | Path, nc: str, nat: int, snapshot: str = "2000"
             if sub_dir.name.isdigit() and sub_dir.is_dir():
                 found.append(SubRun(nc, nat, int(run_dir.name), int(sub_dir.name), snapshot))
     return found
+
+
+def missing_runs(
+    root: str | Path, nc: str, nat: int, runs: list[int], snapshot: str = "2000"
+) -> list[int]:
+    """Configured ``runs`` that have no sub-run directory on disk (adopting a tree): the
+    workflow reports them in the PBSSDB log and ``summary.tsv`` instead of dropping them."""
+    found = {subrun.run for subrun in discover_subruns(root, nc, nat, snapshot)}
+    return sorted(set(runs) - found)

@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from glassbonds.database.pbssdb import (
-    BondDatabase,
-    MixedDatabaseSpec,
-    SubRunFiles,
-    build_pbssdb,
-    load_store,
-    mix_databases,
-    save_store,
-    subrun_bonds,
-    write_mixed_legacy,
-    write_pbssdb_legacy,
-)
+from glassbonds.database.mixed import MixedDatabaseSpec, mix_databases, write_mixed_legacy
+from glassbonds.database.pbssdb import build_pbssdb, subrun_bonds
+from glassbonds.database.store import BondDatabase, load_store, save_store
+from glassbonds.database.subruns import SubRunFiles
 from glassbonds.descriptors import SoapParameters, save_soap
 from glassbonds.errors import InputError
 from glassbonds.tree import SubRun
+from tests.factories import write_legacy_files
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared/data/prm-4-113603"
 REAL_SUBRUN = DATA / "G/Zr49Cu49Al2/c/md/lammps/100/21/2000/0"
@@ -73,7 +66,7 @@ def test_a_cluster_with_a_pair_missing_from_icohplist_is_dropped_whole(tmp_path)
     files = real_files()
     files.icohplist = cut
     rows, dropped = subrun_bonds(files, SPECIES)
-    assert sorted(dropped) == [("Cu1", "Cu1-Cu3"), ("Cu3", "Cu3-Cu1")]
+    assert dropped == [("Cu1", "Cu3-Cu1"), ("Cu3", "Cu1-Cu3")]  # study: neighbour first
     complete_rows, _ = subrun_bonds(real_files(), SPECIES)
     assert len(rows) < len(complete_rows)
     centres = {a for _, a, _, _, _ in rows}
@@ -110,7 +103,7 @@ def test_every_subrun_is_in_the_database_or_in_nd_info_once(soap_of_real_subrun,
     assert not in_database & set(not_done)
     assert [code for *_, code, _ in result.not_done] == [2, 5, 7]
 
-    write_pbssdb_legacy(result, tmp_path / "db")
+    write_legacy_files(result, tmp_path / "db")
     nd = (tmp_path / "db/ND.info").read_text().splitlines()
     assert nd == ["21 1 2", "21 3 5", "21 5 7"]
     bnd = pd.read_csv(tmp_path / "db/Cu-Cu.bnd", sep=" ", header=None)
@@ -226,6 +219,111 @@ def test_legacy_bnd_format_matches_the_study(tmp_path):
     from glassbonds.database.pbssdb import PbssdbResult
 
     database = BondDatabase("X-PBSSDB", rows, np.zeros((1, 3), np.float32), {}, list(SPECIES))
-    write_pbssdb_legacy(PbssdbResult(database, [], []), tmp_path)
+    write_legacy_files(PbssdbResult(database, [], []), tmp_path)
     assert (tmp_path / "Cu-Al.bnd").read_text() == study_line + "\n"
     assert (tmp_path / "Al-Al.bnd").read_text() == ""
+
+
+# -- one bad sub-run never blocks its composition (issue 11, fault matrix) -------------------
+
+
+def _spoil(tmp_path: Path, name: str) -> SubRunFiles:
+    """A copy of the real sub-run with one defect; returns its files."""
+    directory = tmp_path / name
+    directory.mkdir()
+    files = real_files()
+    for attribute in ("xyz", "icohplist", "neighbours"):
+        source = getattr(files, attribute)
+        target = directory / source.name
+        target.write_text(source.read_text())
+        setattr(files, attribute, target)
+    quippy = files.neighbours.read_text()
+    if name == "index-0":  # 1-based file: index 0 must not wrap to the last atom
+        files.neighbours.write_text(
+            quippy.replace("cohpbetween atom 1 atom 3 ", "cohpbetween atom 0 atom 3 ", 1)
+        )
+    elif name == "index-101":
+        files.neighbours.write_text(
+            quippy.replace("cohpbetween atom 1 atom 3 ", "cohpbetween atom 101 atom 3 ", 1)
+        )
+    elif name == "no-quippy":
+        files.neighbours.unlink()
+    elif name == "xyz-nan":
+        lines = files.xyz.read_text().splitlines(keepends=True)
+        fields = lines[2].split()
+        lines[2] = " ".join([fields[0], "nan", *fields[2:]]) + "\n"
+        files.xyz.write_text("".join(lines))
+    elif name == "xyz-no-cell":
+        lines = files.xyz.read_text().splitlines(keepends=True)
+        lines[1] = "Properties=species:S:1:pos:R:3\n"
+        files.xyz.write_text("".join(lines))
+    elif name == "icohp-malformed-line":
+        lines = files.icohplist.read_text().splitlines(keepends=True)
+        lines[10] = lines[10].replace("Cu", "C?", 1)
+        files.icohplist.write_text("".join(lines))
+    return files
+
+
+BAD = ["index-0", "index-101", "no-quippy", "xyz-nan", "xyz-no-cell", "icohp-malformed-line"]
+
+
+def test_each_defective_subrun_gets_code_9_and_the_others_are_built(soap_of_real_subrun, tmp_path):
+    soap_path, parameters = soap_of_real_subrun
+    subruns = [real_files(1, soap_path)]
+    for sub, name in enumerate(BAD, start=1):
+        files = _spoil(tmp_path, name)
+        files.subrun = SubRun("Zr49Cu49Al2", 100, 21, sub)
+        files.soap = soap_path
+        subruns.append(files)
+    result = build_pbssdb("Zr49Cu49Al2", subruns, SPECIES, parameters.as_dict())
+    assert [p["subrun"] for p in result.database.provenance] == [0]
+    assert len(result.database.rows) == len(subrun_bonds(real_files(), SPECIES)[0]) > 600
+    reasons = {sub: (code, reason) for _, sub, code, reason in result.not_done}
+    assert sorted(reasons) == list(range(1, len(BAD) + 1))
+    assert {code for code, _ in reasons.values()} == {9}
+    assert "atom index 0 outside 1..100" in reasons[1][1]
+    assert "atom index 101 outside 1..100" in reasons[2][1]
+    assert "lobsterin-quippy: missing" in reasons[3][1]
+    assert "not all finite" in reasons[4][1]
+    assert "no periodic cell" in reasons[5][1]
+    assert "ICOHPLIST.lobster:11" in reasons[6][1]
+    write_legacy_files(result, tmp_path / "db")
+    nd = (tmp_path / "db/ND.info").read_text().splitlines()
+    assert nd == [f"21 {sub} 9" for sub in range(1, len(BAD) + 1)]  # the study's 3 columns
+    tsv = pd.read_csv(tmp_path / "db/ND-reasons.tsv", sep="\t")
+    assert list(tsv.columns) == ["run", "subrun", "code", "reason"] and len(tsv) == len(BAD)
+
+
+@needs_study_data
+def test_a_single_listing_with_another_distance_is_counted_not_matched(tmp_path):
+    files = real_files()
+    lines = files.icohplist.read_text().splitlines(keepends=True)
+    # bond 2 (Cu1-Cu3, listed once): another image (translation) and another distance
+    assert " Cu1 " in lines[2] and " Cu3 " in lines[2] and "2.47778       0   0   0" in lines[2]
+    lines[2] = lines[2].replace("2.47778       0   0   0", "5.47778       1   0   0")
+    files.icohplist = tmp_path / "ICOHPLIST.lobster"
+    files.icohplist.write_text("".join(lines))
+    counts = Counter()
+    _rows, dropped = subrun_bonds(files, SPECIES, counts)
+    assert counts["distance mismatches"] == 2  # seen from Cu1 and from Cu3
+    assert dropped == [("Cu1", "Cu3-Cu1"), ("Cu3", "Cu1-Cu3")]
+    # the same image shift with the right distance is matched (no false alarm)
+    lines[2] = lines[2].replace("5.47778       1   0   0", "2.47778       1   0   0")
+    files.icohplist.write_text("".join(lines))
+    counts = Counter()
+    _rows, dropped = subrun_bonds(files, SPECIES, counts)
+    assert counts["distance mismatches"] == 0 and dropped == []
+
+
+def test_mixed_database_carries_the_subrun_programs():
+    sources = {"Zr50Cu50": synthetic_database("Zr50Cu50", {"Zr-Cu": 50}, 1)}
+    program = {"name": "glassbonds-synthetic-lobster", "version": "0.1.0", "synthetic": True}
+    rows = sources["Zr50Cu50"].rows
+    sources["Zr50Cu50"].provenance = [
+        {"run": int(r), "subrun": int(s), "icohp_program": program}
+        for r, s in sorted(set(zip(rows["run"], rows["subrun"], strict=True)))
+    ]
+    mixed = mix_databases(MixedDatabaseSpec("DB1", ("Zr-Cu",), {"Zr50Cu50": 10}, 1), sources)
+    assert mixed.provenance and all(r["icohp_program"] == program for r in mixed.provenance)
+    assert sum(sum(r["sampled_bonds"].values()) for r in mixed.provenance) == 10
+    assert {r["source"] for r in mixed.provenance} == {"Zr50Cu50"}

@@ -10,8 +10,8 @@ import pytest
 from ase.io import read
 
 from glassbonds.database.clusters import subrun_clusters
-from glassbonds.database.pbssdb import SubRunFiles
 from glassbonds.database.pcssdb import build_pcssdb, load_clusters, write_pcssdb
+from glassbonds.database.subruns import SubRunFiles
 from glassbonds.descriptors import SoapParameters, save_soap, soap_vectors
 from glassbonds.io.lobster import read_icohplist, read_neighbour_list
 from glassbonds.subrun_status import determine_status
@@ -160,4 +160,5 @@ def test_a_missing_pair_sends_both_clusters_to_dub(study_data, tmp_path):
         atoms, read_icohplist(cut), read_neighbour_list(directory / "lobsterin-quippy")
     )
     incomplete = {c.centre: c.missing for c in clusters if not c.complete}
-    assert incomplete == {0: ("Cu1-Cu3",), 2: ("Cu3-Cu1",)}
+    # neighbour first, as the study's DUB.info labels a missing pair
+    assert incomplete == {0: ("Cu3-Cu1",), 2: ("Cu1-Cu3",)}

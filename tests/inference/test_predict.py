@@ -199,7 +199,8 @@ def test_infer_frames_outputs_and_bad_frames(trained, tmp_path) -> None:
         # Written as +ICOHP with 5 decimals, as LOBSTER.
         np.testing.assert_allclose(table["icohp"], -expected[modelled], atol=6e-6)
         np.testing.assert_array_equal(table["atom_a"], bonds.atom_a[modelled])
-        np.testing.assert_array_equal(table[["tx", "ty", "tz"]], bonds.translation[modelled])
+        # LOBSTER's translation is the opposite of the bonds' shift
+        np.testing.assert_array_equal(table[["tx", "ty", "tz"]], -bonds.translation[modelled])
         symbols = np.array(atoms.get_chemical_symbols())
         np.testing.assert_array_equal(table["symbol_b"], symbols[bonds.atom_b[modelled]])
 
@@ -242,7 +243,7 @@ def test_header_matches_a_real_icohplist() -> None:
         table["atom_a"].to_numpy(),
         table["atom_b"].to_numpy(),
         table["distance"].to_numpy(),
-        table[["tx", "ty", "tz"]].to_numpy(),
+        -table[["tx", "ty", "tz"]].to_numpy(),  # the shift S = -T of LOBSTER's translation
         np.zeros(len(table), dtype=int),
         ("any",),
     )
@@ -271,6 +272,7 @@ def test_frame_selection_and_data_file_input(trained, tmp_path) -> None:
     assert sorted(p.name for p in (tmp_path / "sel").iterdir()) == [
         "1_20_ICOHPLIST.info",
         "1_20_ICOHPLIST.lobster",
+        "1_20_atoms.xyz",
         "1_inference_summary.tsv",
     ]
 
@@ -347,3 +349,59 @@ def test_unknown_atom_type_is_named(trained, tmp_path) -> None:
             "1",
             log=io.StringIO(),
         )
+
+
+def test_a_failing_later_frame_leaves_no_frame_files_and_no_summary(trained, tmp_path) -> None:
+    models = FittedModels.load(trained, STUDY_SPECIES)
+    good, bad = _structure(51), _structure(52)
+    types = [{v: k for k, v in TYPE_MAP.items()}[s] for s in bad.get_chemical_symbols()]
+    types[3] = 4  # an atom type only frame 2 has
+    dump = tmp_path / "mixed.dump"
+    dump.write_text(_frame_text(good, 0) + _frame_text(bad, 100, types))
+    out = tmp_path / "out"
+    with pytest.raises(InputError, match=r"\[4\]"):
+        infer_frames(
+            dump, "lammps-dump", TYPE_MAP, models, DEFAULT_WINDOWS, PARAMETERS, out, "9",
+            log=io.StringIO(),
+        )  # fmt: skip
+    # frame 0 went through, but the item failed: nothing of it is left
+    assert list(out.iterdir()) == []
+
+
+def test_info_records_every_model_checksum(trained, tmp_path) -> None:
+    from glassbonds.files import sha256
+
+    models = FittedModels.load(trained, STUDY_SPECIES)
+    dump = tmp_path / "one.dump"
+    dump.write_text(_frame_text(_structure(61), 0))
+    infer_frames(
+        dump, "lammps-dump", TYPE_MAP, models, DEFAULT_WINDOWS, PARAMETERS, tmp_path, "3",
+        log=io.StringIO(),
+    )  # fmt: skip
+    info = (tmp_path / "3_0_ICOHPLIST.info").read_text()
+    for path in trained.values():
+        assert f"# model {Path(path).resolve()} sha256 {sha256(path)}" in info
+    assert "SYNTHETIC" not in info  # these models record no synthetic training data
+
+
+@pytest.mark.parametrize("with_std", [False, True])
+def test_fast_paths_apply_the_baseline_and_the_calibrated_std(tmp_path, with_std: bool) -> None:
+    """A model with an exponential baseline and a calibration (model file contract)."""
+    training = _structure(11)
+    soap = soap_vectors(training, PARAMETERS)
+    paths = {}
+    for name in ("Zr-Cu", "Cu-Cu"):
+        model = _fit(name, training, soap, sigma=0.5, gamma=0.01, baseline="exponential")
+        model.amplitude_, model.noise_variance_, model.std_scale_ = 2.5, 1e-3, 1.7
+        paths[name] = tmp_path / f"{name}.npz"
+        save_model(
+            model, paths[name], {"bond_type": name, "descriptor_parameters": PARAMETERS.as_dict()}
+        )
+    models = FittedModels.load(paths, STUDY_SPECIES)
+    assert models.models["Zr-Cu"].model.baseline_.kind == "exponential"
+    bonds, soap, mean, std = _reference(models, _structure(5), with_std)
+    result = BondPredictor(models, DEFAULT_WINDOWS).predict(soap, bonds, with_std)
+    modelled = result.has_model
+    np.testing.assert_allclose(result.mean[modelled], mean[modelled], rtol=1e-8, atol=1e-12)
+    if with_std:
+        np.testing.assert_allclose(result.std[modelled], std[modelled], rtol=1e-8)

@@ -622,3 +622,20 @@ def test_dump_boundary_flags_give_the_periodicity(tmp_path, flags, expected):
     frame = last_dump_frame(path)
     assert frame.pbc == expected
     assert tuple(frame.to_atoms({1: "Zr", 2: "Cu", 3: "Al"}).pbc) == expected
+
+
+# -- requested frames the dump lacks (issue 11 item 6) ---------------------------------------
+
+
+def test_requested_frames_absent_from_the_dump_are_an_error_naming_them(tmp_path):
+    from glassbonds.io.lammps import check_requested_frames, count_dump_frames
+
+    bounds = "ITEM: BOX BOUNDS pp pp pp\n0 10\n0 12\n0 15\n"
+    frame = _frame_text(0, bounds, ["id", "type", "x", "y", "z"], IDS, TYPES, FRACTIONAL * 10)
+    path = _write(tmp_path / "zca.dump", frame, frame.replace("TIMESTEP\n0", "TIMESTEP\n500"))
+    assert count_dump_frames(path) == 2 == len(list(iter_dump_frames(path)))
+    assert count_dump_frames(path, chunk=7) == 2  # markers split across blocks count once
+    check_requested_frames(path, [0, 1], "inference item x: frames")
+    check_requested_frames(path, None)
+    with pytest.raises(InputError, match=r"inference item x: frames: frame\(s\) \[2, 5\]"):
+        check_requested_frames(path, [0, 2, 5], "inference item x: frames")

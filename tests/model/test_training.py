@@ -3,6 +3,7 @@ the study's real 100-atom sub-run when ../shared/data/prm-4-113603 is present.""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -425,7 +426,7 @@ def _run_script(name: str, tmp_path: Path, **sections) -> None:
 
 def _store(tmp_path: Path, bonds: BondSet) -> Path:
     """A bond database store as the database engineer's ``save_store`` writes it."""
-    from glassbonds.database.pbssdb import BondDatabase, save_store
+    from glassbonds.database.store import BondDatabase, save_store
 
     n = len(bonds)
     rows = pd.DataFrame(
@@ -433,7 +434,7 @@ def _store(tmp_path: Path, bonds: BondSet) -> Path:
             "bond_type": bonds.bond_type,
             "source": bonds.database,
             "run": 1,
-            "subrun": 0,
+            "subrun": np.arange(n) % 4,  # four DFT cells, for grouped cross-validation
             "atom_a": np.arange(n),
             "atom_b": np.arange(n) + n,
             "distance": bonds.distance,
@@ -471,6 +472,7 @@ def test_rule_scripts_run_on_a_database_store(tmp_path):
             "gamma": 0.01,
             "seed": 0,
             "kernel": "soap_distance",
+            "exclude_cells": [],
         },
     )
     assert len(read_dat(f"{stem}.dat")) == 30
@@ -497,19 +499,82 @@ def test_rule_scripts_run_on_a_database_store(tmp_path):
         input={"database": str(store / "metadata.json")},
         output={
             "scores": str(tmp_path / "s.tsv"),
-            "chosen": str(tmp_path / "c.tsv"),
+            "chosen": str(tmp_path / "c.json"),
             "png": str(tmp_path / "s.png"),
         },
         params={
             "bond_type": "Zr-Cu",
-            "grid": {"sigma": [0.2, 0.5], "gamma": [0.01]},
-            "n_train": 60,
+            "bond_types": ["Zr-Cu"],
+            "grid": {"sigma": [0.2, 0.5], "gamma": [0.01], "baseline": ["none"]},
+            "joint": True,
+            "level": "subrun",
             "folds": 3,
+            "cap": 2000,
             "seed": 0,
             "kernel": "soap_distance",
+            "exclude_cells": ["NC1/1/3"],
         },
     )
-    assert len(pd.read_csv(tmp_path / "s.tsv", sep="\t")) == 2
+    assert len(pd.read_csv(tmp_path / "s.tsv", sep="\t")) == 2  # no other type: no joint
+    chosen = json.loads((tmp_path / "c.json").read_text())
+    assert chosen["cv"]["folds"] == 3 and chosen["hyperparameters"]["sigma"] in (0.2, 0.5)
+    selected = tmp_path / "out" / "NC1-Zr-Cu-all-selected-30"
+    _run_script(
+        "fit",
+        tmp_path,
+        input={"train": str(store / "metadata.json"), "chosen": str(tmp_path / "c.json")},
+        output={
+            s: f"{selected}.{e}"
+            for s, e in (("dat", "dat"), ("info", "info"), ("png", "png"), ("model", "npz"))
+        },
+        params={
+            "bond_type": "Zr-Cu",
+            "n_train": "all",
+            "n_test": 30,
+            "zeta": 0,
+            "sigma": 0,
+            "gamma": 0,
+            "seed": 0,
+            "kernel": "soap_distance",
+            "exclude_cells": ["NC1/1/3"],
+        },
+    )
+    model, metadata = load_model(f"{selected}.npz")
+    assert model.sigma == chosen["hyperparameters"]["sigma"]
+    cv = {
+        k: str(tmp_path / name)
+        for k, name in (
+            ("metrics", "m.tsv"),
+            ("curve", "c.tsv"),
+            ("png", "m.png"),
+            ("curve_png", "c.png"),
+            ("html", "cv.html"),
+        )
+    }
+    _run_script(
+        "grouped_cv",
+        tmp_path,
+        input={"database": str(store / "metadata.json"), "chosen": [str(tmp_path / "c.json")]},
+        output=cv,
+        params={
+            "bond_types": ["Zr-Cu"],
+            "study": {"Zr-Cu": {"zeta": 1, "sigma": 0.5, "gamma": 0.01}},
+            "kernel": "soap_distance",
+            "models": ["study", "baseline", "joint", "selected"],
+            "level": "subrun",
+            "folds": None,
+            "cap": 2000,
+            "seed": 0,
+            "subrun_counts": [1, 2],
+            "exclude_cells": ["NC1/1/3"],
+            "published": {"Zr-Cu": {"rmse": 0.0826}},
+        },
+    )
+    table = pd.read_csv(cv["metrics"], sep="\t")
+    assert list(table["model"]) == ["study", "baseline", "joint", "selected"]
+    assert set(table["n_groups"]) == {3} and set(table["published_rmse_eV"]) == {0.0826}
+    assert pd.read_csv(cv["curve"], sep="\t")["n_subruns"].tolist() == [1, 2]
+    assert metadata["n_train"] == 90 - 30  # 120 bonds minus cell 3 (30) minus the test set
 
 
 @needs_data
@@ -548,8 +613,14 @@ def test_validate_cell_script_on_real_subrun(tmp_path):
             "soap": str(tmp_path / "soap.npz"),
             "icohplist": str(SUBRUN / "ICOHPLIST.lobster"),
         },
-        output={"rmsd": str(tmp_path / "rmsd.tsv"), "png": str(tmp_path / "rmsd.png")},
+        output={
+            "rmsd": str(tmp_path / "rmsd.tsv"),
+            "png": str(tmp_path / "rmsd.png"),
+            "bonds": str(tmp_path / "bonds.tsv"),
+        },
     )
+    bonds = pd.read_csv(tmp_path / "bonds.tsv", sep="\t")
+    assert len(bonds) == 378 + 188 and (bonds["std"] >= 0).all()
     rmsd = pd.read_csv(tmp_path / "rmsd.tsv", sep="\t").set_index("bond_type")
     assert rmsd.loc["Zr-Cu", "n_bonds"] == 378 and rmsd.loc["Zr-Zr", "n_bonds"] == 188
     assert rmsd.loc["Zr-Cu", "rmsd_eV"] < 0.5 * rmsd.loc["Zr-Cu", "target_std_eV"]

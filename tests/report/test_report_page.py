@@ -44,7 +44,7 @@ EXPECTED = {
         "Hyperparameter selection": 3,
         "Cell validation": 1,
     },
-    "Inference": {ITEM: 3},
+    "Inference": {ITEM: 4},
 }
 PNG_DATA_URI = re.compile(r"data:image/png;[^,\"']*base64,([A-Za-z0-9+/=]+)")
 

@@ -1,4 +1,5 @@
 # Helpers shared by every phase: config validation, tree paths, input functions, targets.
+import copy
 import os
 import sys
 from pathlib import Path
@@ -13,18 +14,36 @@ sys.path.insert(0, _SRC)
 os.environ.update(
     PYTHONPATH=os.pathsep.join([_SRC, *filter(None, [os.getenv("PYTHONPATH")])])
 )
+# The environment's own bin/ (console scripts such as glassbonds-synthetic-lobster) is
+# found by jobs even when `.venv/bin/snakemake` is started without .venv/bin on PATH.
+_BIN = os.path.dirname(sys.executable)
+_PATH = os.environ.get("PATH", "")
+if _BIN not in _PATH.split(os.pathsep):
+    os.environ.update(PATH=os.pathsep.join(filter(None, [_BIN, _PATH])))
 
-from glassbonds import tree  # noqa: E402
+from glassbonds import run_lock, tree  # noqa: E402
 from glassbonds.composition import bond_types, parse_composition  # noqa: E402
+from glassbonds.config_checks import check_config, check_root  # noqa: E402
 from glassbonds.errors import InputError  # noqa: E402
 
-validate(config, workflow.source_path("../schemas/config.schema.yaml"))
+try:
+    check_root(config.get("root"))  # before the schema: its message names the character
+    # the keys the user wrote, before the schema's defaults (e.g. the study's Zr-Cu-Al
+    # hyperparameters) are filled in
+    check_config(copy.deepcopy(config))
+    validate(config, workflow.source_path("../schemas/config.schema.yaml"))
+except InputError as error:
+    raise ValueError(str(error)) from None
 
 ROOT = config["root"].rstrip("/")
+# Everything the workflow derives from the sub-runs (status, SOAP, databases, models,
+# inference, logs, report) goes under DERIVED: a read-only published tree can be adopted.
+DERIVED = (config["derived_root"] or ROOT).rstrip("/")
 SPECIES = config["species"]
 NATOMS = config["natoms"]
 SNAPSHOT = config["snapshot"]
-LOGS = f"{ROOT}/logs"
+LOGS = f"{DERIVED}/logs"
+RUN_LOCK = f"{DERIVED}/{run_lock.LOCK_NAME}"
 POTENTIAL_NAME = Path(config["lammps"]["potential"]).name
 
 for _nc in config["compositions"]:
@@ -34,30 +53,35 @@ for _nc in config["compositions"]:
         raise ValueError(f"config keys compositions and natoms: {error}") from None
 
 
-def pattern(template, **fixed):
+def pattern(template, root=ROOT, **fixed):
     """A tree pattern with root and snapshot filled in and the other fields as wildcards."""
     fields = dict(nc="{nc}", nat="{nat}", run="{run}", sub="{sub}", db="{db}")
-    fields.update(root=ROOT, snapshot=SNAPSHOT, **fixed)
+    fields.update(root=root, snapshot=SNAPSHOT, **fixed)
     return template.format(**fields)
 
 
 RUN_DIR = pattern(tree.RUN_DIR)
 SUBRUN_DIR = pattern(tree.SUBRUN_DIR)
-SOAP_FILE = pattern(tree.SOAP_FILE)
-PBSSDB_DIR = pattern(tree.PBSSDB_DIR)
-PCSSDB_DIR = f"{ROOT}/{{nc}}-PCSSDB"
+SOAP_FILE = pattern(tree.SOAP_FILE, root=DERIVED)
+PBSSDB_DIR = pattern(tree.PBSSDB_DIR, root=DERIVED)
+PCSSDB_DIR = f"{DERIVED}/{{nc}}-PCSSDB"
 PCSSDB_STORE_FILES = ["clusters.parquet", "soap.npy", "metadata.json"]
-ACTIVE_LEARNING_DIR = f"{ROOT}/active-learning"
+ACTIVE_LEARNING_DIR = f"{DERIVED}/active-learning"
 SUGGESTED_SUBRUNS = f"{ACTIVE_LEARNING_DIR}/suggested-subruns.tsv"
 NEXT_DFT_CONFIG = f"{ACTIVE_LEARNING_DIR}/next-dft-subruns.yaml"
-MIXED_DIR = pattern(tree.MIXED_DIR)
+MIXED_DIR = pattern(tree.MIXED_DIR, root=DERIVED)
 BOND_TYPES = bond_types(SPECIES)
 STORE_FILES = ["bonds.parquet", "soap.npy", "metadata.json"]
 
 
+STATUS_DIR = pattern(tree.SUBRUN_DIR, root=DERIVED)
+
+
 def subrun_file(kind):
-    """Pattern of one sub-run file (kind: a key of glassbonds.tree.SUBRUN_FILES)."""
-    return f"{SUBRUN_DIR}/{tree.SUBRUN_FILES[kind]}"
+    """Pattern of one sub-run file (kind: a key of glassbonds.tree.SUBRUN_FILES); the status
+    is derived, so it lies in the mirror of the sub-run directory under DERIVED."""
+    directory = STATUS_DIR if kind == "status" else SUBRUN_DIR
+    return f"{directory}/{tree.SUBRUN_FILES[kind]}"
 
 
 def configured_subruns(nc):
@@ -74,6 +98,22 @@ def configured_subruns(nc):
         for run in config["runs"]
         for entry in config["subruns"]
     ]
+
+
+def missing_runs(nc):
+    """Configured runs with no sub-run on disk when adopting a tree (reported, not hidden)."""
+    if config["subrun_source"] != "existing" or config["runs"] == "discover":
+        return []
+    return tree.missing_runs(ROOT, nc, NATOMS, config["runs"], SNAPSHOT)
+
+
+def pbssdb_missing_runs(wildcards):
+    return missing_runs(wildcards.nc)
+
+
+def status_pseudo_dirs():
+    """Where the status looks for the UPFs named in scf.out (their SHA-256 provenance)."""
+    return [pseudo_dir()] if config.get("qe") else []
 
 
 DFT_SUBRUNS = config["active_learning"]["dft_subruns"]
@@ -106,7 +146,9 @@ def candidate_subruns():
 def expand_subruns(nc, kind):
     """Paths of one file kind for every sub-run of a composition."""
     if kind == "soap":
-        return [str(s.soap_file(ROOT)) for s in subruns_of(nc)]
+        return [str(s.soap_file(DERIVED)) for s in subruns_of(nc)]
+    if kind == "status":
+        return [str(s.file(DERIVED, kind)) for s in subruns_of(nc)]
     return [str(s.file(ROOT, kind)) for s in subruns_of(nc)]
 
 
@@ -157,10 +199,12 @@ def pbssdb_inputs(wildcards):
         kind: expand_subruns(nc, kind)
         for kind in ("status", "xyz", "neighbours", "soap")
     }
-    icohplists = expand_subruns(nc, "icohplist")
     if config["subrun_source"] == "existing":
-        icohplists = [path for path in icohplists if Path(path).exists()]
-    inputs["icohplist"] = icohplists
+        # an adopted sub-run may hold only its .xyz: its status (and ND.info) says so
+        for kind in ("icohplist", "neighbours"):
+            inputs[kind] = [p for p in expand_subruns(nc, kind) if Path(p).exists()]
+    else:
+        inputs["icohplist"] = expand_subruns(nc, "icohplist")
     if not inputs["status"]:
         raise ValueError(f"composition {nc}: no sub-run found under {ROOT}/{nc}")
     return inputs
@@ -171,9 +215,21 @@ def pbssdb_subruns(wildcards):
 
 
 def pbssdb_outputs(nc="{nc}"):
+    """Named outputs of the PBSSDB: the study's text files, summary.tsv and the store."""
     base = PBSSDB_DIR.format(nc=nc)
-    legacy = [f"{bond}.bnd" for bond in BOND_TYPES] + ["ND.info", "DUB.info"]
-    return [f"{base}/{name}" for name in [*legacy, "summary.tsv", *STORE_FILES]]
+    return {
+        "bnd": [f"{base}/{bond}.bnd" for bond in BOND_TYPES],
+        "nd_info": f"{base}/ND.info",
+        "nd_reasons": f"{base}/ND-reasons.tsv",
+        "dub_info": f"{base}/DUB.info",
+        "summary": f"{base}/summary.tsv",
+        "store": [f"{base}/{name}" for name in STORE_FILES],
+    }
+
+
+def flat(outputs):
+    """The paths of a dict of named outputs (strings or lists), as one list."""
+    return [p for v in outputs.values() for p in ([v] if isinstance(v, str) else v)]
 
 
 def mixed_bond_types(spec):
@@ -216,7 +272,7 @@ def database_files(name):
 MODEL = config["model"]
 TRAIN_DB = MODEL["database"]
 TEST_DB = MODEL["test_database"]
-TT_DIR = f"{ROOT}/TT"
+TT_DIR = f"{DERIVED}/TT"
 INFERENCE = config["inference"]
 
 
@@ -234,20 +290,53 @@ def model_bond_types():
     ]
 
 
-def fit_stem(bond):
-    """Output path stem of one fit: <DB>-<A>-<B>-<NTRAIN>-<ZETA>-<SIGMA>-<GAMMA>-<NTEST>."""
+def per_type(value, bond):
+    """A size that may be given per bond type ({type: n, default: n})."""
+    if isinstance(value, dict):
+        if bond not in value and "default" not in value:
+            raise ValueError(f"config key model: no size for {bond} and no 'default'")
+        return value.get(bond, value.get("default"))
+    return value
+
+
+def fit_fields(bond):
+    """ZETA-SIGMA-GAMMA of the config's hyperparameters, or 'selected' (grouped-CV file)."""
+    if MODEL["hyperparameters_source"] == "selected":
+        return "selected"
     h = MODEL["hyperparameters"][bond]
-    databases = TRAIN_LABEL + (f"-{label(TEST_DB)}" if TEST_DB else "")
-    fields = f"{float(h['zeta'])}-{float(h['sigma'])}-{float(h['gamma'])}"
-    name = f"{databases}-{bond}-{MODEL['ntrain']}-{fields}-{MODEL['ntest']}"
-    return f"{TT_DIR}/fit-results-{databases}/{name}"
+    return f"{float(h['zeta'])}-{float(h['sigma'])}-{float(h['gamma'])}"
+
+
+FIT_DATABASES = TRAIN_LABEL + (f"-{label(TEST_DB)}" if TEST_DB else "")
+FIT_PATTERN = (
+    f"{TT_DIR}/fit-results-{FIT_DATABASES}/"
+    f"{FIT_DATABASES}-{{bond}}-{{ntrain}}-{{fields}}-{{ntest}}"
+)
+SELECTION_DIR = f"{TT_DIR}/hyperparameters-{TRAIN_LABEL}"
+GROUPED_CV = f"{TT_DIR}/grouped-cv-{TRAIN_LABEL}/{TRAIN_LABEL}"
+
+
+def fit_stem(bond):
+    """Output path stem of one fit: <DB>-<A>-<B>-<NTRAIN>-<ZETA>-<SIGMA>-<GAMMA>-<NTEST>
+    (<ZETA>-<SIGMA>-<GAMMA> is 'selected' with model.hyperparameters_source: selected).
+    """
+    return FIT_PATTERN.format(
+        bond=bond,
+        ntrain=per_type(MODEL["ntrain"], bond),
+        fields=fit_fields(bond),
+        ntest=per_type(MODEL["ntest"], bond),
+    )
 
 
 def fitted_model(bond):
     return f"{fit_stem(bond)}.model.npz"
 
 
-def fit_inputs():
+def chosen_file(bond):
+    return f"{SELECTION_DIR}/{TRAIN_LABEL}-{bond}-chosen.json"
+
+
+def fit_inputs(wildcards=None):
     inputs = {
         "train": f"{database_store(TRAIN_DB)}/metadata.json",
         "train_files": database_files(TRAIN_DB),
@@ -255,11 +344,15 @@ def fit_inputs():
     if TEST_DB:
         inputs["test"] = f"{database_store(TEST_DB)}/metadata.json"
         inputs["test_files"] = database_files(TEST_DB)
+    if wildcards is not None and wildcards.fields == "selected":
+        inputs["chosen"] = chosen_file(wildcards.bond)
     return inputs
 
 
 def hyperparameter(name):
-    return lambda wildcards: MODEL["hyperparameters"][wildcards.bond][name]
+    return (
+        lambda wildcards: MODEL["hyperparameters"].get(wildcards.bond, {}).get(name, 0)
+    )
 
 
 def model_targets():
@@ -270,8 +363,9 @@ def model_targets():
         ]
         stem = f"{TT_DIR}/learning-curves-{TRAIN_LABEL}/{TRAIN_LABEL}-{bond}"
         targets += [f"{stem}.tsv", f"{stem}.png"]
-        stem = f"{TT_DIR}/hyperparameters-{TRAIN_LABEL}/{TRAIN_LABEL}-{bond}"
-        targets += [f"{stem}-chosen.tsv", f"{stem}.png"]
+        stem = f"{SELECTION_DIR}/{TRAIN_LABEL}-{bond}"
+        targets += [f"{stem}-chosen.json", f"{stem}.png"]
+    targets += [f"{GROUPED_CV}-metrics.tsv", f"{GROUPED_CV}.html"]
     for entry in MODEL["validation_subruns"]:
         nc, run, sub = entry.split("/")
         targets.append(
@@ -281,7 +375,7 @@ def model_targets():
 
 
 def inference_summary(item):
-    return f"{ROOT}/ETL_inference/{item}/icohps/{item}_inference_summary.tsv"
+    return f"{DERIVED}/ETL_inference/{item}/icohps/{item}_inference_summary.tsv"
 
 
 def inference_item(key):
@@ -295,7 +389,7 @@ def inference_targets():
 def all_targets():
     targets = []
     for nc in config["compositions"]:
-        targets += pbssdb_outputs(nc)
+        targets += flat(pbssdb_outputs(nc))
         if config["per_cluster"]["enabled"]:
             targets += [f"{PCSSDB_DIR.format(nc=nc)}/{el}.xyz" for el in SPECIES]
             targets.append(f"{TT_DIR}/per-atom-{nc}/{nc}-per-atom-grouped-cv.tsv")

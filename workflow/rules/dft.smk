@@ -50,6 +50,7 @@ rule lobster:
     params:
         command=config["lobster"]["command"],
         run_on_unconverged_scf=config["lobster"]["run_on_unconverged_scf"],
+        test_double=config["lobster"]["test_double"],
         scratch=SCRATCH_DIR,
         keep_scratch=config["qe"]["keep_scratch"],
     script:

@@ -21,6 +21,9 @@ rule describe_subrun:
         scf_out=subrun_file("scf_out"),
         lobster_log=subrun_file("lobster_log"),
         icohplist=subrun_file("icohplist"),
+        lobsterout=subrun_file("lobsterout"),
+        quality=config.get("lobster", {}).get("quality", {}),
+        pseudo_dirs=status_pseudo_dirs(),
     script:
         "../../scripts/describe_subrun.py"
 
@@ -29,7 +32,7 @@ rule pbssdb:
     input:
         unpack(pbssdb_inputs),
     output:
-        pbssdb_outputs(),
+        **pbssdb_outputs(),
     log:
         f"{LOGS}/pbssdb/{{nc}}.log",
     conda:
@@ -37,7 +40,9 @@ rule pbssdb:
     params:
         nc="{nc}",
         subruns=pbssdb_subruns,
+        missing_runs=pbssdb_missing_runs,
         species=SPECIES,
+        bond_types=BOND_TYPES,
         soap=config["soap"],
     script:
         "../../scripts/pbssdb.py"

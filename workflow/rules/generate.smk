@@ -34,9 +34,10 @@ rule lammps_run:
     params:
         command=lammps_command,
     shell:
-        "(cd $(dirname {input.inp}) && {params.command} -in $(basename {input.inp})"
-        " -log log.lammps > $(basename {output.out})) > {log} 2>&1"
-        " || (tail -n 20 {output.out} >> {log}; exit 1)"
+        # Every path quoted (:q): a root with spaces or shell characters stays one word.
+        '(cd "$(dirname {input.inp:q})" && {params.command} -in "$(basename {input.inp:q})"'
+        ' -log log.lammps > "$(basename {output.out:q})") > {log:q} 2>&1'
+        " || (tail -n 20 {output.out:q} >> {log:q}; exit 1)"
 
 
 rule subrun_inputs:

@@ -1,42 +1,49 @@
-# Train/Tune: kernel regression per bond type, learning curves, hyperparameter selection,
-# and validation of whole cells against their ICOHPLIST.
+# Train/Tune: kernel regression per bond type, hyperparameters chosen by grouped CV, the
+# grouped-CV comparison of models, learning curves, and validation of whole cells.
+# Validation sub-runs (model.validation_subruns) are left out of every fit, selection and CV.
+
+if MODEL["hyperparameters_source"] == "config":
+    for _bond in model_bond_types():
+        if _bond not in MODEL["hyperparameters"]:
+            raise ValueError(
+                f"config key model.hyperparameters: no entry for bond type {_bond}"
+            )
 
 
-for _bond in model_bond_types():
-    if _bond not in MODEL["hyperparameters"]:
-        raise ValueError(
-            f"config key model.hyperparameters: no entry for bond type {_bond}"
-        )
-
-    rule:
-        name:
-            f"fit_{_bond.replace('-', '_')}"
-        input:
-            **fit_inputs(),
-        output:
-            dat=f"{fit_stem(_bond)}.dat",
-            info=f"{fit_stem(_bond)}.info",
-            png=report(
-                f"{fit_stem(_bond)}.png",
-                caption="../report/parity.rst",
-                category="Models",
-                subcategory="Parity plots",
-                labels={"bond type": _bond},
-            ),
-            model=fitted_model(_bond),
-        log:
-            f"{LOGS}/fit/{TRAIN_LABEL}-{_bond}.log",
-        conda:
-            "../../envs/python.yaml"
-        params:
-            **MODEL["hyperparameters"][_bond],
-            bond_type=_bond,
-            n_train=MODEL["ntrain"],
-            n_test=MODEL["ntest"],
-            seed=MODEL["seed"],
-            kernel=MODEL["kernel"],
-        script:
-            "../../scripts/fit.py"
+rule fit:
+    input:
+        unpack(fit_inputs),
+    output:
+        dat=f"{FIT_PATTERN}.dat",
+        info=f"{FIT_PATTERN}.info",
+        png=report(
+            f"{FIT_PATTERN}.png",
+            caption="../report/parity.rst",
+            category="Models",
+            subcategory="Parity plots",
+            labels={"bond type": "{bond}"},
+        ),
+        model=f"{FIT_PATTERN}.model.npz",
+    log:
+        f"{LOGS}/fit/{TRAIN_LABEL}-{{bond}}-{{ntrain}}-{{fields}}-{{ntest}}.log",
+    wildcard_constraints:
+        ntrain=r"\d+|all",
+        fields=r"selected|[A-Z0-9.]+-[0-9.e+-]+-[0-9.e+-]+",
+        ntest=r"\d+",
+    conda:
+        "../../envs/python.yaml"
+    params:
+        zeta=hyperparameter("zeta"),
+        sigma=hyperparameter("sigma"),
+        gamma=hyperparameter("gamma"),
+        bond_type="{bond}",
+        n_train=lambda wildcards: per_type(MODEL["ntrain"], wildcards.bond),
+        n_test=lambda wildcards: per_type(MODEL["ntest"], wildcards.bond),
+        seed=MODEL["seed"],
+        kernel=MODEL["kernel"],
+        exclude_cells=MODEL["validation_subruns"],
+    script:
+        "../../scripts/fit.py"
 
 
 rule learning_curve:
@@ -59,7 +66,7 @@ rule learning_curve:
     params:
         bond_type="{bond}",
         sizes=MODEL["learning_curve"]["sizes"],
-        n_test=MODEL["ntest"],
+        n_test=lambda wildcards: per_type(MODEL["ntest"], wildcards.bond),
         seeds=list(range(MODEL["learning_curve"]["seeds"])),
         kernel=MODEL["kernel"],
         zeta=hyperparameter("zeta"),
@@ -74,10 +81,10 @@ rule select_hyperparameters:
         database=f"{database_store(TRAIN_DB)}/metadata.json",
         files=database_files(TRAIN_DB),
     output:
-        scores=f"{TT_DIR}/hyperparameters-{TRAIN_LABEL}/{TRAIN_LABEL}-{{bond}}-scores.tsv",
-        chosen=f"{TT_DIR}/hyperparameters-{TRAIN_LABEL}/{TRAIN_LABEL}-{{bond}}-chosen.tsv",
+        scores=f"{SELECTION_DIR}/{TRAIN_LABEL}-{{bond}}-scores.tsv",
+        chosen=f"{SELECTION_DIR}/{TRAIN_LABEL}-{{bond}}-chosen.json",
         png=report(
-            f"{TT_DIR}/hyperparameters-{TRAIN_LABEL}/{TRAIN_LABEL}-{{bond}}.png",
+            f"{SELECTION_DIR}/{TRAIN_LABEL}-{{bond}}.png",
             caption="../report/hyperparameters.rst",
             category="Models",
             subcategory="Hyperparameter selection",
@@ -89,13 +96,66 @@ rule select_hyperparameters:
         "../../envs/python.yaml"
     params:
         bond_type="{bond}",
-        grid={key: MODEL["grid"][key] for key in ("zeta", "sigma", "gamma")},
-        n_train=MODEL["ntrain"],
+        bond_types=model_bond_types(),
+        grid={k: MODEL["grid"][k] for k in ("zeta", "sigma", "gamma", "baseline")},
+        joint=MODEL["grid"]["joint"],
+        level=MODEL["grid"]["level"],
         folds=MODEL["grid"]["folds"],
+        cap=MODEL["grid"]["cap"],
         seed=MODEL["seed"],
         kernel=MODEL["kernel"],
+        exclude_cells=MODEL["validation_subruns"],
     script:
         "../../scripts/select_hyperparameters.py"
+
+
+rule grouped_cv:
+    input:
+        database=f"{database_store(TRAIN_DB)}/metadata.json",
+        files=database_files(TRAIN_DB),
+        chosen=[chosen_file(bond) for bond in model_bond_types()],
+    output:
+        metrics=f"{GROUPED_CV}-metrics.tsv",
+        curve=f"{GROUPED_CV}-subrun-learning-curve.tsv",
+        png=report(
+            f"{GROUPED_CV}-rmse.png",
+            caption="../report/grouped_cv.rst",
+            category="Models",
+            subcategory="Grouped cross-validation",
+            labels={"content": "RMSE per model"},
+        ),
+        curve_png=report(
+            f"{GROUPED_CV}-subrun-learning-curve.png",
+            caption="../report/grouped_cv.rst",
+            category="Models",
+            subcategory="Grouped cross-validation",
+            labels={"content": "learning curve vs sub-runs"},
+        ),
+        html=report(
+            f"{GROUPED_CV}.html",
+            caption="../report/grouped_cv.rst",
+            category="Models",
+            subcategory="Grouped cross-validation",
+            labels={"content": "tables"},
+        ),
+    log:
+        f"{LOGS}/grouped_cv/{TRAIN_LABEL}.log",
+    conda:
+        "../../envs/python.yaml"
+    params:
+        bond_types=model_bond_types(),
+        study={b: MODEL["hyperparameters"].get(b) for b in model_bond_types()},
+        kernel=MODEL["kernel"],
+        models=MODEL["evaluation"]["models"],
+        level=MODEL["evaluation"]["level"],
+        folds=MODEL["evaluation"]["folds"],
+        cap=MODEL["evaluation"]["cap"],
+        seed=MODEL["seed"],
+        subrun_counts=MODEL["evaluation"]["subrun_counts"],
+        exclude_cells=MODEL["validation_subruns"],
+        published=config["published_fits"],
+    script:
+        "../../scripts/grouped_cv.py"
 
 
 rule validate_cell:
@@ -106,6 +166,7 @@ rule validate_cell:
         icohplist=subrun_file("icohplist"),
     output:
         rmsd=f"{TT_DIR}/validation-{TRAIN_LABEL}/{{nc}}-{{nat}}-{{run}}-{{sub}}.tsv",
+        bonds=f"{TT_DIR}/validation-{TRAIN_LABEL}/{{nc}}-{{nat}}-{{run}}-{{sub}}-bonds.tsv",
         png=report(
             f"{TT_DIR}/validation-{TRAIN_LABEL}/{{nc}}-{{nat}}-{{run}}-{{sub}}.png",
             caption="../report/validation.rst",

@@ -1,7 +1,7 @@
 # Report artifacts for `snakemake --report`: sub-run status, bond databases, test RMSE per
 # bond type against the published values, and ETL inference summaries (HTML tables and PNG
 # plots; the logic is in glassbonds.report).
-REPORT_DIR = f"{ROOT}/report"
+REPORT_DIR = f"{DERIVED}/report"
 
 
 rule report_status:
@@ -84,6 +84,7 @@ rule report_databases:
 rule report_rmse:
     input:
         info=[fit_stem(bond) + ".info" for bond in model_bond_types()],
+        training=f"{database_store(TRAIN_DB)}/metadata.json",
     output:
         html=report(
             f"{REPORT_DIR}/test-rmse.html",
@@ -108,10 +109,11 @@ rule report_rmse:
             {
                 "bond_type": bond,
                 "database": label(TRAIN_DB),
-                "n_train": MODEL["ntrain"],
-                "n_test": MODEL["ntest"],
+                "n_train": per_type(MODEL["ntrain"], bond),
+                "n_test": per_type(MODEL["ntest"], bond),
+                "selected": MODEL["hyperparameters_source"] == "selected",
                 **{
-                    k: MODEL["hyperparameters"][bond][k]
+                    k: MODEL["hyperparameters"].get(bond, {}).get(k, 0)
                     for k in ("zeta", "sigma", "gamma")
                 },
             }
@@ -152,6 +154,13 @@ rule report_inference:
             category="Inference",
             subcategory="{item}",
             labels={"content": "-ICOHP per bond type"},
+        ),
+        atoms_png=report(
+            f"{REPORT_DIR}/inference/{{item}}-atoms.png",
+            caption="../report/inference_atoms.rst",
+            category="Inference",
+            subcategory="{item}",
+            labels={"content": "per-atom bond strength"},
         ),
     log:
         f"{LOGS}/report/inference/{{item}}.log",

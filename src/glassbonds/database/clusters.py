@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from ase import Atoms
 
-from glassbonds.errors import InputError
+from glassbonds.database.subruns import DISTANCE_TOLERANCE, check_indices
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class Cluster:
 
     ``offsets`` are the neighbours' periodic offsets (cell units), ``icohp_rows`` the rows of
     the ICOHPLIST table holding each pair's bond (``-1`` where the pair is missing), and
-    ``missing`` the labels (``Cu95-Cu94``) of the pairs ICOHPLIST does not report.
+    ``missing`` the labels (neighbour first, ``Cu95-Cu94``) of the pairs ICOHPLIST lacks.
     """
 
     centre: int
@@ -78,23 +78,22 @@ def subrun_clusters(
     icohp: pd.DataFrame,
     neighbours: pd.DataFrame,
     neighbour_file: str | Path = "lobsterin-quippy",
-    distance_tolerance: float = 0.01,
+    counts: Counter | None = None,
+    distance_tolerance: float = DISTANCE_TOLERANCE,
 ) -> list[Cluster]:
     """Clusters of one sub-run, in the order of the neighbour list's centres.
 
     ``icohp`` is :func:`glassbonds.io.lobster.read_icohplist`'s table, ``neighbours``
     :func:`glassbonds.io.lobster.read_neighbour_list`'s. A pair found only through its
-    single listing counts as found when the ICOHPLIST distance equals the pair's distance
-    within ``distance_tolerance`` angstrom; otherwise it is missing.
+    single ICOHPLIST listing counts as found when the listed distance equals the pair's
+    distance within ``distance_tolerance`` angstrom; otherwise it is missing and
+    ``counts["distance mismatches"]`` grows. Missing pairs are labelled neighbour first, as
+    the study's DUB.info writes them (``Cu95-Cu94`` for the centre Cu94).
     """
+    counts = Counter() if counts is None else counts
     symbols = atoms.get_chemical_symbols()
     table = neighbours[["centre", "neighbour", "ox", "oy", "oz"]].to_numpy()
-    if len(table) and (table[:, :2].max() >= len(symbols) or table[:, :2].min() < 0):
-        raise InputError(
-            neighbour_file,
-            f"atom index outside the {len(symbols)} atoms of the sub-run's structure",
-            "rewrite lobsterin-quippy from the sub-run's .xyz",
-        )
+    check_indices(neighbour_file, "cohpbetween", table[:, :2], len(symbols))
     lookup = icohp_lookup(icohp)
     single = _single_listing(icohp)
     listed_distance = icohp["distance"].to_numpy()
@@ -112,8 +111,10 @@ def subrun_clusters(
                 )
                 if abs(distance - listed_distance[candidate]) <= distance_tolerance:
                     index = candidate
+                else:
+                    counts["distance mismatches"] += 1
             if index is None:
-                missing.append(f"{symbols[centre]}{centre + 1}-{symbols[neighbour]}{neighbour + 1}")
+                missing.append(f"{symbols[neighbour]}{neighbour + 1}-{symbols[centre]}{centre + 1}")
             rows.append(-1 if index is None else index)
         block = table[start:end]
         clusters.append(

@@ -24,14 +24,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from ase import Atoms
-from ase.io import read as read_structure
 
 from glassbonds.database.clusters import cluster_atoms, subrun_clusters
-from glassbonds.database.pbssdb import USABLE_STATUS_CODES, SubRunFiles
-from glassbonds.descriptors import load_soap
+from glassbonds.database.legacy import dub_info_text, nd_info_text
+from glassbonds.database.subruns import (
+    DEFECTIVE_CODE,
+    USABLE_STATUS_CODES,
+    DescriptorMismatch,
+    SubRunFiles,
+    provenance_record,
+    read_subrun,
+)
 from glassbonds.errors import InputError
-from glassbonds.files import atomic_path, sha256, write_text
-from glassbonds.io.lobster import read_icohplist, read_neighbour_list
+from glassbonds.files import atomic_path, write_text
 
 CLUSTER_COLUMNS = [
     "element",
@@ -97,27 +102,18 @@ def build_pcssdb(
         if files.status_code not in USABLE_STATUS_CODES:
             not_done.append((run, sub, files.status_code, files.status_reason))
             continue
-        record = load_soap(files.soap)
-        if dict(record.parameters) != dict(descriptor):
-            raise InputError(
-                files.soap,
-                f"SOAP parameters {record.parameters} differ from the config's",
-                "delete the <NC>-SOAPS files and rerun the describe_subrun rule",
-            )
-        atoms = read_structure(files.xyz)
-        if len(record.vectors) != len(atoms):
-            raise InputError(
-                files.soap,
-                f"{len(record.vectors)} SOAP vectors for the {len(atoms)} atoms of {files.xyz}",
-                "rerun the describe_subrun rule of this sub-run",
-            )
-        icohp = read_icohplist(files.icohplist)
-        value = -icohp["icohp"].to_numpy()
-        for cluster in subrun_clusters(
-            atoms, icohp, read_neighbour_list(files.neighbours), files.neighbours
-        ):
-            centre_label = f"{atoms[cluster.centre].symbol}{cluster.centre + 1}"
+        try:
+            data = read_subrun(files, descriptor)
+        except DescriptorMismatch:
+            raise
+        except InputError as error:
+            not_done.append((run, sub, DEFECTIVE_CODE, str(error)))
+            continue
+        value = -data.icohp["icohp"].to_numpy()
+        symbols = data.atoms.get_chemical_symbols()
+        for cluster in subrun_clusters(data.atoms, data.icohp, data.neighbours, files.neighbours):
             if not cluster.complete:
+                centre_label = f"{symbols[cluster.centre]}{cluster.centre + 1}"
                 dropped.extend((run, sub, centre_label, pair) for pair in cluster.missing)
                 continue
             clusters.append(
@@ -125,20 +121,12 @@ def build_pcssdb(
                     run=run,
                     subrun=sub,
                     centre=cluster.centre,
-                    atoms=cluster_atoms(atoms, cluster),
+                    atoms=cluster_atoms(data.atoms, cluster),
                     sum_icohp=float(value[list(cluster.icohp_rows)].sum()),
                 )
             )
-            soap_rows.append(record.vectors[cluster.centre].astype(np.float32))
-        provenance.append(
-            {
-                "run": run,
-                "subrun": sub,
-                "status": files.status_code,
-                "icohplist": str(files.icohplist),
-                "icohplist_sha256": sha256(files.icohplist),
-            }
-        )
+            soap_rows.append(data.soap[cluster.centre].astype(np.float32))
+        provenance.append(provenance_record(files))
     width = len(soap_rows[0]) if soap_rows else 0
     return PcssdbResult(
         name=f"{nc}-PCSSDB",
@@ -197,11 +185,8 @@ def write_pcssdb(
         ]
         write_text(path, "".join(blocks))
         write_text(f"{path}.idx", "\n".join(index) + "\n")
-    write_text(nd_info, "".join(f"{run} {sub} {code}\n" for run, sub, code, _ in result.not_done))
-    write_text(
-        dub_info,
-        "".join(f"{run} {sub} KNF: {pair}\n" for run, sub, _, pair in result.dropped_clusters),
-    )
+    write_text(nd_info, nd_info_text(result.not_done))
+    write_text(dub_info, dub_info_text(result.dropped_clusters))
     store = Path(store)
     with atomic_path(store / "clusters.parquet") as tmp:
         result.table().to_parquet(tmp, index=False)
@@ -243,45 +228,3 @@ def load_clusters(store: str | Path, element: str) -> ClusterSet:
         soap=np.asarray(soap[rows["soap_row"].to_numpy()], dtype=np.float64),
         descriptor=metadata["descriptor"],
     )
-
-
-def declared_subrun_files(
-    subruns: Sequence,
-    status_files: Sequence[str | Path],
-    xyz_files: Sequence[str | Path],
-    neighbour_files: Sequence[str | Path],
-    soap_files: Sequence[str | Path],
-    icohplists: Sequence[str | Path],
-) -> list[SubRunFiles]:
-    """One :class:`SubRunFiles` per sub-run from the paths a rule declared, in sub-run order.
-
-    The first four lists hold one path per sub-run; ``icohplists`` only those that exist (an
-    adopted tree may lack some), matched to their sub-run by directory. A sub-run without
-    one gets the path its directory would hold, which its status then says is absent.
-    """
-    from glassbonds.subrun_status import read_status_file
-
-    counts = {len(subruns), len(status_files), len(xyz_files), len(neighbour_files)}
-    if counts != {len(soap_files)}:
-        raise InputError(
-            "pcssdb inputs", "one status, xyz, neighbour list and SOAP file per sub-run"
-        )
-    by_directory = {Path(path).parent: Path(path) for path in icohplists}
-    files = []
-    for subrun, status_file, xyz, neighbours, soap in zip(
-        subruns, status_files, xyz_files, neighbour_files, soap_files, strict=True
-    ):
-        status = read_status_file(status_file)
-        directory = Path(xyz).parent
-        files.append(
-            SubRunFiles(
-                subrun=subrun,
-                status_code=status.code.study_code,
-                status_reason=status.reason,
-                xyz=Path(xyz),
-                icohplist=by_directory.get(directory, directory / "ICOHPLIST.lobster"),
-                neighbours=Path(neighbours),
-                soap=Path(soap),
-            )
-        )
-    return files

@@ -9,7 +9,7 @@ atom, the fitted kernel model of each bond type, and LOBSTER-style outputs in
     ``COHP#  atomMU  atomNU  distance  tx ty tz  ICOHP`` with the same column widths.
     Labels are element + 1-based atom index in the frame (atoms sorted by LAMMPS id).
     The value is **+ICOHP** (eV), i.e. minus the predicted -ICOHP, as LOBSTER writes it.
-    The translation belongs to atomNU: ``distance = |r_NU + T @ cell - r_MU|`` (angstrom).
+    LOBSTER's translation sign: ``distance = |r_NU - T @ cell - r_MU|`` (angstrom).
     Bonds are sorted by (atomMU, atomNU, translation); bonds of a type without a fitted
     model are not written (they are counted in the ``.info``).
 ``<ITEM>_<STEP>_ICOHPLIST.std``
@@ -43,6 +43,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import shutil
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -56,7 +58,14 @@ from scipy.linalg import solve_triangular
 from glassbonds.descriptors import SoapParameters, soap_vectors
 from glassbonds.errors import InputError
 from glassbonds.files import atomic_path
-from glassbonds.io.lammps import TruncatedDumpError, iter_dump_frames, read_data_file
+from glassbonds.inference.atom_maps import atom_sums, write_atom_map
+from glassbonds.io.lammps import (
+    TruncatedDumpError,
+    check_requested_frames,
+    iter_dump_frames,
+    read_data_file,
+)
+from glassbonds.model.baseline import Baseline
 from glassbonds.model.kernel import (
     SoapBondKernelRegressor,
     bond_feature_matrix,
@@ -207,10 +216,12 @@ class BondTypePredictor:
     def mean_from_projection(
         self, projection: np.ndarray, atom_a: np.ndarray, atom_b: np.ndarray, distance: np.ndarray
     ) -> np.ndarray:
-        """Mean -ICOHP (eV) from ``projection = P_atoms @ weights.T`` (n_atoms, terms)."""
-        test = gaussian_series(distance - self.center, float(self.fitted.model.sigma), self.terms)
+        """Mean -ICOHP (eV) from ``projection = P_atoms @ weights.T`` (n_atoms, terms): the
+        model's baseline of the distance plus the kernel part (model file contract)."""
+        model = self.fitted.model
+        test = gaussian_series(distance - self.center, float(model.sigma), self.terms)
         summed = projection[atom_a] + projection[atom_b]
-        return 0.25 * np.einsum("ij,ij->i", test, summed)
+        return baseline_of(model)(distance) + 0.25 * np.einsum("ij,ij->i", test, summed)
 
     def in_range(self, distance: np.ndarray) -> np.ndarray:
         return np.abs(distance - self.center) <= self.half_range
@@ -221,7 +232,9 @@ class BondTypePredictor:
         """Mean and predictive std (eV) through per-atom products, for an exact model.
 
         ``k_* = g(d, d_i) * 0.25 * (A[a, i] + A[b, i])`` with ``A = P_atoms @ Q_train^T``
-        over the atoms these bonds use, then ``std = sqrt(k(x,x) - |L^-1 k_*|^2)``.
+        over the atoms these bonds use, then the model file's calibrated std
+        ``std_scale * sqrt(amplitude * (k(x,x) - |L^-1 k_*|^2) + noise_variance)`` and the
+        mean ``baseline(d) + k_* . alpha``.
         """
         model = self.fitted.model
         used, inverse = np.unique(np.concatenate([atom_a, atom_b]), return_inverse=True)
@@ -230,6 +243,10 @@ class BondTypePredictor:
         mean = np.empty(len(distance))
         std = np.empty(len(distance))
         sigma = float(model.sigma)
+        baseline = baseline_of(model)
+        amplitude = float(getattr(model, "amplitude_", 1.0))
+        noise_variance = float(getattr(model, "noise_variance_", 0.0))
+        std_scale = float(getattr(model, "std_scale_", 1.0))
         for start in range(0, len(distance), BOND_BLOCK):
             rows = slice(start, start + BOND_BLOCK)
             k_star = np.subtract.outer(distance[rows], model.train_distance_)
@@ -237,12 +254,18 @@ class BondTypePredictor:
             k_star *= -0.5 / sigma**2
             np.exp(k_star, out=k_star)
             k_star *= 0.25 * (products[local_a[rows]] + products[local_b[rows]])
-            mean[rows] = k_star @ model.alpha_
+            mean[rows] = baseline(distance[rows]) + k_star @ model.alpha_
             v = solve_triangular(model.cholesky_, k_star.T, lower=True, check_finite=False)
             summed = soap[atom_a[rows]] + soap[atom_b[rows]]
             prior = 0.25 * np.einsum("ij,ij->i", summed, summed)
-            std[rows] = np.sqrt(np.maximum(prior - np.einsum("ij,ij->j", v, v), 0.0))
+            latent = np.maximum(prior - np.einsum("ij,ij->j", v, v), 0.0)
+            std[rows] = std_scale * np.sqrt(amplitude * latent + noise_variance)
         return mean, std
+
+
+def baseline_of(model: SoapBondKernelRegressor) -> Baseline:
+    """The model's baseline of the distance (none for models without one)."""
+    return getattr(model, "baseline_", None) or Baseline()
 
 
 def _predict_with_model(
@@ -280,6 +303,7 @@ class BondPredictor:
 
     def __init__(self, models: FittedModels, windows: Mapping[str, tuple[float, float]]):
         self.models = models
+        self.provenance = provenance_lines(models)
         self.predictors = {
             name: BondTypePredictor(fitted, windows.get(name, (np.inf, -np.inf)))
             for name, fitted in models.models.items()
@@ -341,7 +365,11 @@ class BondPredictor:
 
 
 def icohplist_text(bonds: Bonds, symbols: Sequence[str], icohp: np.ndarray) -> str:
-    """LOBSTER 3.0.0 ``ICOHPLIST.lobster`` text; ``icohp`` is +ICOHP (eV) per bond."""
+    """LOBSTER 3.0.0 ``ICOHPLIST.lobster`` text; ``icohp`` is +ICOHP (eV) per bond.
+
+    The translation column is LOBSTER's ``T = -S`` of the bonds' shifts ``S``
+    (:mod:`glassbonds.neighbours`), so that ``distance = |r_NU - T @ cell - r_MU|``.
+    """
     symbols = np.asarray(symbols)
     labels_a = np.char.add(symbols[bonds.atom_a], (bonds.atom_a + 1).astype(str)).tolist()
     labels_b = np.char.add(symbols[bonds.atom_b], (bonds.atom_b + 1).astype(str)).tolist()
@@ -353,7 +381,7 @@ def icohplist_text(bonds: Bonds, symbols: Sequence[str], icohp: np.ndarray) -> s
             labels_a,
             labels_b,
             bonds.distance.tolist(),
-            bonds.translation.tolist(),
+            (-bonds.translation).tolist(),
             icohp.tolist(),
             strict=True,
         )
@@ -368,13 +396,38 @@ def std_text(std: np.ndarray) -> str:
     return "\n".join(lines) + "\n"
 
 
+def provenance_lines(models: FittedModels) -> list[str]:
+    """``#`` lines of an inference ``.info``: each model file with its SHA-256 (read by
+    ``glassbonds provenance``), the -ICOHP programs of its training database, and a marker
+    when any training -ICOHP came from the synthetic test double."""
+    from glassbonds.provenance import model_info_line
+
+    lines, synthetic = [], 0
+    for name, fitted in sorted(models.models.items()):
+        lines.append(model_info_line(fitted.path))
+        training = fitted.metadata.get("training_database") or {}
+        programs = training.get("icohp_programs") or {}
+        described = ", ".join(f"{p} ({n} sub-runs)" for p, n in programs.items())
+        lines.append(f"# {name} trained on {training.get('path', 'not recorded')}: "
+                     f"-ICOHP from {described or 'not recorded'}")  # fmt: skip
+        synthetic += int(training.get("synthetic_icohp_subruns") or 0)
+    if synthetic:
+        lines.append(
+            "# SYNTHETIC -ICOHP (test double, not LOBSTER): the models were trained on "
+            f"{synthetic} sub-run(s) whose -ICOHP is not LOBSTER's"
+        )
+    return lines
+
+
 def info_text(
     written: Mapping[str, int],
     skipped: Mapping[str, int],
     models: FittedModels,
     windows: Mapping[str, tuple[float, float]],
+    provenance: Sequence[str] = (),
 ) -> str:
-    """The original ``ICOHPLIST.info`` layout, plus a table of bond types without a model."""
+    """The original ``ICOHPLIST.info`` layout, a table of bond types without a model, and
+    the ``provenance`` lines (:func:`provenance_lines`)."""
     lines = [f"{sum(written.values())} interactions", "", INFO_HEADER]
     # Rows in name order, as the original (Al-Al, Cu-Al, Cu-Cu, Zr-Al, Zr-Cu, Zr-Zr).
     for name, count in sorted(written.items()):
@@ -389,6 +442,8 @@ def info_text(
         for name, count in sorted(skipped.items()):
             low, high = windows[name]
             lines.append(f"{name:>10s} {count:10d}  {low:15.2f} {high:15.2f}")
+    if provenance:
+        lines += ["", *provenance]
     return "\n".join(lines) + "\n"
 
 
@@ -503,13 +558,19 @@ def infer_frame(
         if name not in predictor.models.models and count > 0
     }
     stem = output_dir / f"{item_name}_{frame.step}_ICOHPLIST"
+    sums, sums_std, counts = atom_sums(len(frame.atoms), bonds, predictions.mean, predictions.std)
+    write_atom_map(output_dir / f"{item_name}_{frame.step}_atoms.xyz", frame.atoms, sums,
+                   sums_std, counts)  # fmt: skip
     _write(
         stem.with_suffix(".lobster"),
         icohplist_text(kept, symbols, -predictions.mean[predictions.has_model]),
     )
     if predictive_std:
         _write(stem.with_suffix(".std"), std_text(predictions.std[predictions.has_model]))
-    _write(stem.with_suffix(".info"), info_text(written, skipped, predictor.models, windows))
+    _write(
+        stem.with_suffix(".info"),
+        info_text(written, skipped, predictor.models, windows, predictor.provenance),
+    )
     return FrameResult(
         frame.index, frame.step, len(frame.atoms), all_counts, sum(skipped.values()), "ok"
     )
@@ -560,6 +621,8 @@ def infer_frames(
         )
     predictor = BondPredictor(models, windows)
     describer = soap_parameters.describer()
+    if format == "lammps-dump":  # requested frames the dump lacks: an error, not fewer frames
+        check_requested_frames(structure_path, frames, f"inference item {item_name}: frames")
     wanted = None if frames is None else set(int(f) for f in frames)
     last_wanted = None if wanted is None else max(wanted, default=-1)
     results: list[FrameResult] = []
@@ -572,6 +635,11 @@ def infer_frames(
         desc=f"inference {item_name}",
         mininterval=1.0,
     )
+    # All or nothing per item: the frames' files are written to a staging directory and
+    # moved beside the summary only when every requested frame went through.
+    staging = output_dir / f".{item_name}.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
     try:
         for frame in _frames(structure_path, format, type_map):
             if last_wanted is not None and frame.index > last_wanted:
@@ -592,7 +660,7 @@ def infer_frames(
                         predictor,
                         windows,
                         soap_parameters,
-                        output_dir,
+                        staging,
                         item_name,
                         predictive_std,
                         describer,
@@ -603,8 +671,14 @@ def infer_frames(
         truncated = True
         print(f"truncated input: {error}; the {len(results)} complete frame(s) were kept", file=log)
         results.append(FrameResult(len(results), "-", 0, {}, 0, "truncated"))
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     finally:
         progress.close()
+    for written_file in sorted(staging.iterdir()):
+        os.replace(written_file, output_dir / written_file.name)
+    staging.rmdir()
     summary_path = output_dir / f"{item_name}_inference_summary.tsv"
     _write(summary_path, _summary_text(results, list(windows)))
     skipped_frames = sum(result.status.startswith("skipped") for result in results)

@@ -7,7 +7,7 @@ Units are LAMMPS ``metal``: angstrom, ps, K. Atom types are mapped to elements e
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -333,3 +333,39 @@ def prepare_run(
     with atomic_path(potential_copy) as tmp:
         shutil.copyfile(lammps["potential"], tmp)
     write_text(input_path, melt_quench_input(composition_name, counts, species, settings, seeds))
+
+
+def count_dump_frames(path: str | Path, chunk: int = 1 << 24) -> int:
+    """Frames in a LAMMPS text dump (``ITEM: TIMESTEP`` headers), read in 16 MB blocks
+    without parsing: a second for a gigabyte. A cut last frame counts."""
+    marker = b"ITEM: TIMESTEP"
+    count = 0
+    tail = b""
+    with open(path, "rb") as stream:
+        while block := stream.read(chunk):
+            data = tail + block
+            count += data.count(marker)
+            # keep the last len(marker) - 1 bytes: a marker split across blocks counts once
+            tail = data[-(len(marker) - 1) :]
+    return count
+
+
+def check_requested_frames(
+    path: str | Path, requested: Iterable[int] | None, where: str = "frames"
+) -> None:
+    """Raise :class:`InputError` naming the requested 0-based frame indices that the dump
+    does not hold (instead of silently predicting fewer frames)."""
+    if requested is None:
+        return
+    requested = sorted({int(f) for f in requested})
+    if not requested:
+        return
+    available = count_dump_frames(path)
+    absent = [f for f in requested if f < 0 or f >= available]
+    if absent:
+        raise InputError(
+            where,
+            f"frame(s) {absent} requested but {path} holds {available} frame(s)"
+            f" (0-based indices 0..{available - 1})",
+            "request frames that exist, or an empty list for all",
+        )

@@ -38,72 +38,29 @@ memory instead of O(n^2 F + n^3) and O(n^2).
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Any
-
 import numpy as np
 from scipy.linalg import cho_solve, qr, solve_triangular
-from scipy.linalg.lapack import dpotrf
-from scipy.stats import poisson
 from sklearn.base import BaseEstimator, RegressorMixin
 
 from glassbonds.errors import InputError
-from glassbonds.files import atomic_path
+from glassbonds.model.baseline import BASELINES, Baseline, fit_baseline
+from glassbonds.model.features import (
+    _checked_features,
+    bond_feature_matrix,
+    split_features,
+)
+from glassbonds.model.linalg import (  # noqa: F401
+    CHOLESKY_BLOCK,
+    MAX_SERIES_TERMS,
+    SERIES_TOLERANCE,
+    _cholesky_in_place,
+    gaussian_series,
+    series_term_count,
+)
 
 KERNELS = ("soap_distance", "se", "ou")
-MODEL_FORMAT = "glassbonds-kernel-model/1"
 # Memory bound of one block of kernel rows (float64 numbers): 2**23 numbers = 64 MiB.
 BLOCK_NUMBERS = 1 << 23
-
-
-# ----------------------------------------------------------------------------- features
-
-
-def bond_feature_matrix(distance: np.ndarray, soap_a: np.ndarray, soap_b: np.ndarray) -> np.ndarray:
-    """Stack bond lengths (n,) in angstrom and SOAP vectors (n, F) of both atoms: (n, 1 + 2F)."""
-    distance = np.asarray(distance, dtype=np.float64).reshape(-1, 1)
-    soap_a = np.asarray(soap_a, dtype=np.float64)
-    soap_b = np.asarray(soap_b, dtype=np.float64)
-    if soap_a.ndim != 2 or soap_a.shape != soap_b.shape or soap_a.shape[0] != distance.shape[0]:
-        raise InputError(
-            "bond features",
-            f"shapes distance {distance.shape[:1]}, soap_a {soap_a.shape}, soap_b {soap_b.shape}"
-            " do not describe the same bonds",
-            "pass distance (n,) and two (n, F) SOAP arrays",
-        )
-    return np.hstack([distance, soap_a, soap_b])
-
-
-def split_features(X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Inverse of :func:`bond_feature_matrix`: (distance (n,), soap_a (n, F), soap_b (n, F))."""
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or X.shape[1] < 3 or (X.shape[1] - 1) % 2:
-        raise InputError(
-            "bond features",
-            f"array of shape {X.shape} is not [distance, soap_a, soap_b]",
-            "build it with bond_feature_matrix",
-        )
-    n_soap = (X.shape[1] - 1) // 2
-    return X[:, 0], X[:, 1 : 1 + n_soap], X[:, 1 + n_soap :]
-
-
-def _checked_features(X: np.ndarray, where: str) -> tuple[np.ndarray, np.ndarray]:
-    """Distance and summed SOAP (pA + pB) of finite feature rows."""
-    distance, soap_a, soap_b = split_features(X)
-    if distance.shape[0] == 0:
-        raise InputError(where, "no bonds given", "check the bond type has bonds in the database")
-    if not (
-        np.all(np.isfinite(distance))
-        and np.all(np.isfinite(soap_a))
-        and np.all(np.isfinite(soap_b))
-    ):
-        raise InputError(
-            where,
-            "bond features contain NaN or infinite values",
-            "rebuild the bond database / SOAP vectors of the affected sub-runs",
-        )
-    return np.ascontiguousarray(distance), soap_a + soap_b
 
 
 # ----------------------------------------------------------------------------- kernel
@@ -162,69 +119,6 @@ def _row_blocks(n_rows: int, n_cols: int, at_most: int | None = None) -> list[sl
     return [slice(start, min(start + size, n_rows)) for start in range(0, n_rows, size)]
 
 
-# Exact fast mean for zeta = 1: with u = d - c the Gaussian distance factor expands as
-# g(d, d_i) = sum_k a_k(u) a_k(u_i), a_k(u) = exp(-u^2 / 2 sigma^2) (u / sigma)^k / sqrt(k!).
-# Every |a_k| <= 1 and sum_k a_k(u)^2 = 1 (Poisson weights), so K terms err by at most the
-# Poisson tail P(N >= K; (u_max / sigma)^2), kept below 1e-20, far under float64 rounding.
-SERIES_TOLERANCE = 1e-20
-MAX_SERIES_TERMS = 200
-
-
-def gaussian_series(u: np.ndarray, sigma: float, terms: int) -> np.ndarray:
-    """``a_k(u)`` for k < terms, shape (len(u), terms); each row has unit L2 norm (to 1e-20)."""
-    values = np.empty((u.shape[0], terms))
-    values[:, 0] = np.exp(-0.5 * (u / sigma) ** 2)
-    ratio = u / sigma
-    for k in range(1, terms):
-        values[:, k] = values[:, k - 1] * ratio / np.sqrt(k)
-    return values
-
-
-def series_term_count(half_range: float, sigma: float) -> int | None:
-    """Terms needed for |u| <= half_range (angstrom); None when more than MAX_SERIES_TERMS."""
-    rate = (half_range / sigma) ** 2
-    if rate == 0:
-        return 1
-    counts = np.arange(1, MAX_SERIES_TERMS + 1)
-    small = np.nonzero(poisson.sf(counts - 1, rate) <= SERIES_TOLERANCE)[0]
-    return int(counts[small[0]]) if len(small) else None
-
-
-# Diagonal block of the blocked Cholesky. scipy's one-call potrf crashed (SIGSEGV, OpenBLAS)
-# on a 20,000 x 20,000 matrix here, so large matrices are factorised block by block.
-CHOLESKY_BLOCK = 2048
-
-
-def _cholesky_in_place(a: np.ndarray, block: int = CHOLESKY_BLOCK) -> None:
-    """Right-looking blocked Cholesky of the lower triangle of ``a`` (a = L L^T), in place.
-
-    Only the lower triangle (diagonal included) is read and written; all the work is in
-    LAPACK potrf on diagonal blocks and BLAS-3 products, in panels of ``block`` columns so
-    temporaries stay at n x block numbers.
-    """
-    n = a.shape[0]
-    for start in range(0, n, block):
-        end = min(start + block, n)
-        diagonal, info = dpotrf(a[start:end, start:end], lower=1, clean=1)
-        if info != 0:
-            raise InputError(
-                "model fit",
-                f"kernel matrix not positive definite (LAPACK potrf info {info})",
-                "increase gamma or remove duplicate bonds",
-            )
-        a[start:end, start:end] = diagonal
-        if end == n:
-            break
-        # Panel below the diagonal block: L21 = A21 L11^-T.
-        panel = solve_triangular(diagonal, a[end:, start:end].T, lower=True, check_finite=False).T
-        a[end:, start:end] = panel
-        # Trailing update of the lower triangle: A22 -= L21 L21^T, one column panel at a time.
-        for col in range(end, n, block):
-            col_end = min(col + block, n)
-            rows = slice(col - end, None)
-            a[col:, col:col_end] -= panel[rows] @ panel[col - end : col_end - end].T
-
-
 # ----------------------------------------------------------------------------- estimator
 
 
@@ -234,7 +128,14 @@ class SoapBondKernelRegressor(RegressorMixin, BaseEstimator):
     Parameters: ``kernel`` one of ``KERNELS``; ``zeta`` SOAP exponent; ``sigma`` distance
     length scale in angstrom; ``gamma`` regularisation relative to std(y) (noise =
     std(y_train) * gamma, eV); ``nystrom_landmarks`` m for the projected-process
-    approximation (None: exact); ``random_state`` seed of the landmark choice.
+    approximation (None: exact); ``random_state`` seed of the landmark choice; ``baseline``
+    the mean function fitted first (``baseline.py``: none, constant, exponential), the kernel
+    model is then fitted to ``y - baseline(d)`` (with ``none``: the study's model).
+
+    Calibration attributes (set by ``calibration.py``; defaults give the study's latent std):
+    ``amplitude_`` (dimensionless prior variance factor of the kernel), ``noise_variance_``
+    (eV^2, observation noise added to the std so it describes errors against LOBSTER values)
+    and ``std_scale_`` (dimensionless factor fitted on grouped CV). See :meth:`predict`.
 
     Fitted attributes: ``train_distance_`` (n,) angstrom, ``train_soap_sum_`` (n, F) = pA + pB,
     ``alpha_`` (n,) eV, ``noise_`` eV, ``cholesky_`` lower-triangular factor (n, n) of
@@ -250,6 +151,7 @@ class SoapBondKernelRegressor(RegressorMixin, BaseEstimator):
         gamma: float = 0.01,
         nystrom_landmarks: int | None = None,
         random_state: int = 0,
+        baseline: str = "none",
     ) -> None:
         self.kernel = kernel
         self.zeta = zeta
@@ -257,12 +159,19 @@ class SoapBondKernelRegressor(RegressorMixin, BaseEstimator):
         self.gamma = gamma
         self.nystrom_landmarks = nystrom_landmarks
         self.random_state = random_state
+        self.baseline = baseline
 
     # -- checks
     def _check_hyperparameters(self) -> None:
         if self.kernel not in KERNELS:
             raise InputError(
                 "model kernel", f"unknown kernel {self.kernel!r}", f"use one of {list(KERNELS)}"
+            )
+        if self.baseline not in BASELINES:
+            raise InputError(
+                "model baseline",
+                f"unknown baseline {self.baseline!r}",
+                f"use one of {list(BASELINES)}",
             )
         for name in ("zeta", "sigma", "gamma"):
             value = getattr(self, name)
@@ -297,6 +206,9 @@ class SoapBondKernelRegressor(RegressorMixin, BaseEstimator):
                 "drop or recompute the affected bonds",
             )
         self.n_features_in_ = int(np.asarray(X).shape[1])
+        self.baseline_ = fit_baseline(self.baseline, distance, y)
+        y = y - self.baseline_(distance)
+        self.amplitude_, self.noise_variance_, self.std_scale_ = 1.0, 0.0, 1.0
         std = float(np.std(y))
         # A constant target has std 0: keep a tiny positive noise so the solve stays defined.
         self.noise_ = std * float(self.gamma) if std > 0 else 1e-12 * float(self.gamma)
@@ -378,12 +290,13 @@ class SoapBondKernelRegressor(RegressorMixin, BaseEstimator):
     def predict(self, X: np.ndarray, return_std: bool = False):
         """Predicted -ICOHP (eV) of bonds X; with ``return_std`` also the predictive std (eV).
 
-        The std is the GPR posterior standard deviation of the latent function (no noise
-        term) for a prior with covariance exactly ``k`` (amplitude 1, as the study's kernel
-        has no scale factor) and noise variance ``noise_``: ``sqrt(max(k(x,x) - v.v, 0))``
-        with ``v = L^-1 k_*``. It ranks bonds by how far they are from the training data;
-        its absolute scale is that of the unscaled kernel, not a calibrated error bar.
-        With Nystrom landmarks it is the projected-process (DTC) variance
+        mean = baseline(d) + sum_i alpha_i k(x, i). The std is
+        ``std_scale_ * sqrt(amplitude_ * max(k(x,x) - v.v, 0) + noise_variance_)`` with
+        ``v = L^-1 k_*``: the GPR posterior std of a new LOBSTER value for a prior of
+        covariance ``amplitude_ * k``, scaled so that grouped-CV coverage is calibrated
+        (``calibration.py``, ``docs/uncertainty.md``). With the defaults (1, 0, 1) it is the
+        study kernel's latent std, which ranks bonds but is not an error bar. With Nystrom
+        landmarks the latent variance is the projected-process (DTC) variance
         ``k(x,x) - q(x,x) + noise k_m^T A^-1 k_m``.
         """
         if not hasattr(self, "alpha_"):
@@ -395,10 +308,11 @@ class SoapBondKernelRegressor(RegressorMixin, BaseEstimator):
                 f"bonds have {np.asarray(X).shape[1]} features, the model {self.n_features_in_}",
                 "use SOAP vectors made with the model's descriptor parameters",
             )
+        offset = getattr(self, "baseline_", Baseline())(distance)
         if not return_std:
             fast = self._series_mean(distance, soap_sum)
             if fast is not None:
-                return fast
+                return fast + offset
         n_test, n_train = distance.shape[0], self.train_distance_.shape[0]
         mean = np.empty(n_test)
         std = np.empty(n_test) if return_std else None
@@ -409,7 +323,16 @@ class SoapBondKernelRegressor(RegressorMixin, BaseEstimator):
             mean[rows] = k_star @ self.alpha_
             if return_std:
                 std[rows] = self._std_block(k_star, distance[rows], soap_sum[rows])
+        mean += offset
         return (mean, std) if return_std else mean
+
+    def calibrated_std(self, latent_variance: np.ndarray) -> np.ndarray:
+        """Predictive std (eV) from the latent variance ``k(x,x) - k_*^T K^-1 k_*``."""
+        amplitude = getattr(self, "amplitude_", 1.0)
+        variance = amplitude * np.maximum(latent_variance, 0.0) + getattr(
+            self, "noise_variance_", 0.0
+        )
+        return getattr(self, "std_scale_", 1.0) * np.sqrt(variance)
 
     def series_weights(self, center: float, terms: int) -> np.ndarray:
         """``W_k = sum_i alpha_i a_k(d_i - center) q_i``, shape (terms, F): the whole model
@@ -445,71 +368,21 @@ class SoapBondKernelRegressor(RegressorMixin, BaseEstimator):
             variance = (
                 prior - np.einsum("ij,ij->j", w, w) + self.noise_ * np.einsum("ij,ij->j", v, v)
             )
-        return np.sqrt(np.maximum(variance, 0.0))
+        return self.calibrated_std(variance)
 
 
-# ----------------------------------------------------------------------------- storage
+# Model files live in files.py; re-exported here for existing callers.
+from glassbonds.model.files import load_model, save_model  # noqa: E402
 
-
-def save_model(model: SoapBondKernelRegressor, path: str | Path, metadata: dict) -> None:
-    """Write a fitted model to a NumPy ``.npz`` (no pickle), atomically.
-
-    Arrays: training distances, summed SOAP, weights, Cholesky factor(s). JSON string
-    ``meta``: format tag, hyperparameters, ``noise_``, ``n_features_in_`` and the caller's
-    ``metadata`` (bond type, descriptor parameters, training database name, ...), which must
-    be JSON-serialisable. Floats go through JSON's shortest round-trip repr, so a loaded model
-    predicts bit for bit the same.
-    """
-    if not hasattr(model, "alpha_"):
-        raise InputError(path, "cannot save an unfitted model", "fit it first")
-    meta = {
-        "format": MODEL_FORMAT,
-        "params": model.get_params(),
-        "noise": model.noise_,
-        "n_features_in": model.n_features_in_,
-        "metadata": metadata,
-    }
-    try:
-        meta_text = json.dumps(meta)
-    except TypeError as error:
-        raise InputError(
-            path,
-            f"model metadata is not JSON-serialisable ({error})",
-            "pass plain numbers, strings, lists and dicts",
-        ) from None
-    arrays = {
-        "train_distance": model.train_distance_,
-        "train_soap_sum": model.train_soap_sum_,
-        "alpha": model.alpha_,
-        "cholesky": model.cholesky_,
-    }
-    if model.landmark_cholesky_ is not None:
-        arrays["landmark_cholesky"] = model.landmark_cholesky_
-    with atomic_path(path) as tmp, open(tmp, "wb") as stream:
-        np.savez(stream, meta=np.array(meta_text), **arrays)
-
-
-def load_model(path: str | Path) -> tuple[SoapBondKernelRegressor, dict[str, Any]]:
-    """Read a model written by :func:`save_model`: (fitted model, metadata dict)."""
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            meta = json.loads(str(data["meta"]))
-            if meta.get("format") != MODEL_FORMAT:
-                raise ValueError(f"format {meta.get('format')!r}")
-            model = SoapBondKernelRegressor(**meta["params"])
-            model.train_distance_ = data["train_distance"]
-            model.train_soap_sum_ = data["train_soap_sum"]
-            model.alpha_ = data["alpha"]
-            model.cholesky_ = data["cholesky"]
-            model.landmark_cholesky_ = (
-                data["landmark_cholesky"] if "landmark_cholesky" in data.files else None
-            )
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise InputError(
-            path,
-            f"not a kernel model file of this workflow ({error})",
-            "delete it and rerun the fit rule",
-        ) from None
-    model.noise_ = float(meta["noise"])
-    model.n_features_in_ = int(meta["n_features_in"])
-    return model, meta["metadata"]
+__all__ = [
+    "KERNELS",
+    "SoapBondKernelRegressor",
+    "bond_feature_matrix",
+    "gaussian_series",
+    "kernel_block",
+    "kernel_diagonal",
+    "load_model",
+    "save_model",
+    "series_term_count",
+    "split_features",
+]

@@ -11,8 +11,8 @@ import pandas as pd
 
 from glassbonds.errors import InputError
 from glassbonds.files import write_text
-from glassbonds.report.page import Section, html_page, table_html
-from glassbonds.report.plots import database_figure, save_figure
+from glassbonds.report.page import Section, html_page, synthetic_banner, table_html
+from glassbonds.report.plots import database_figure, embedded_png, save_figure, spilling_figure
 
 
 def read_metadata(path: str | Path) -> dict:
@@ -80,6 +80,38 @@ def database_table(
     return table
 
 
+def spilling_section(metadata_paths: Mapping[str, str | Path]) -> Section | None:
+    """LOBSTER's absolute charge spilling (percent, every spin channel) of the sub-runs in
+    each PBSSDB: a histogram and a table; None when no spilling was recorded (e.g. the
+    test double, which projects nothing)."""
+    import numpy as np
+
+    values = {
+        nc: [
+            value
+            for record in read_metadata(path).get("provenance", [])
+            for value in record.get("charge_spilling_percent") or []
+        ]
+        for nc, path in metadata_paths.items()
+    }
+    values = {nc: v for nc, v in values.items() if v}
+    if not values:
+        return None
+    table = pd.DataFrame(
+        [
+            (nc, len(v), float(np.min(v)), float(np.median(v)), float(np.max(v)))
+            for nc, v in values.items()
+        ],
+        columns=["database", "values", "min %", "median %", "max %"],
+    )
+    return Section(
+        "LOBSTER charge spilling",
+        table_html(table, ["database"], digits=2) + embedded_png(spilling_figure(values)),
+        "Absolute charge spilling of the projection, per sub-run and spin channel, of the "
+        "sub-runs in the database (the threshold is lobster.quality).",
+    )
+
+
 def write_database_report(
     pbssdbs: Mapping[str, tuple[str | Path, str | Path]],
     mixed: Mapping[str, str | Path],
@@ -97,6 +129,10 @@ def write_database_report(
             "mixed database: the configured sample of bonds per composition and type.",
         ),
     ]
-    write_text(html_path, html_page("Bond databases", sections))
+    spilling = spilling_section({nc: paths[1] for nc, paths in pbssdbs.items()})
+    if spilling:
+        sections.append(spilling)
+    banner = synthetic_banner([paths[1] for paths in pbssdbs.values()] + list(mixed.values()))
+    write_text(html_path, html_page("Bond databases", sections, banner=banner))
     save_figure(database_figure(table, bond_types), png_path)
     return table

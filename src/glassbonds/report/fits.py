@@ -11,7 +11,7 @@ import pandas as pd
 
 from glassbonds.errors import InputError
 from glassbonds.files import write_text
-from glassbonds.report.page import Section, html_page, table_html
+from glassbonds.report.page import Section, html_page, synthetic_banner, table_html
 from glassbonds.report.plots import rmse_figure, save_figure
 
 
@@ -85,8 +85,10 @@ def write_rmse_report(
     published: Mapping[str, PublishedFit],
     html_path: str | Path,
     png_path: str | Path,
+    training_metadata: Sequence[str | Path] = (),
 ) -> pd.DataFrame:
-    """Write the RMSE page and plot; returns the table."""
+    """Write the RMSE page and plot; returns the table. ``training_metadata``: the training
+    databases' ``metadata.json`` (a synthetic -ICOHP there shows the test-double banner)."""
     table = rmse_table(fits, published)
     note = (
         "Test RMSE and the spread of the test targets in eV. Published: ζ 1, 2000 training "
@@ -102,6 +104,7 @@ def write_rmse_report(
             note,
         )
     ]
-    write_text(html_path, html_page("Test RMSE per bond type", sections))
+    banner = synthetic_banner(training_metadata)
+    write_text(html_path, html_page("Test RMSE per bond type", sections, banner=banner))
     save_figure(rmse_figure(table), png_path)
     return table

@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 
 _CSS = """
+.banner { background: #fde8e8; border: 2px solid #c81e1e; color: #771d1d; padding: 0.6em 1em;
+          font-weight: 600; margin: 0.5em 0 1em 0; }
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; font-size: 14px;
        color: #1f2933; margin: 1.2em 1.5em; }
 h1 { font-size: 1.35em; margin: 0 0 0.3em 0; }
@@ -76,14 +78,17 @@ def table_html(
     return styler.to_html()
 
 
-def html_page(title: str, sections: Sequence[Section], intro: str = "") -> str:
-    """A self-contained HTML page (inline CSS only) with a title and sections."""
+def html_page(title: str, sections: Sequence[Section], intro: str = "", banner: str = "") -> str:
+    """A self-contained HTML page (inline CSS only) with a title and sections; ``banner``
+    (e.g. :func:`synthetic_banner`) is shown in red above everything else."""
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
-        f"<h1>{html.escape(title)}</h1>",
     ]
+    if banner:
+        parts.append(f'<div class="banner" id="synthetic-banner">{html.escape(banner)}</div>')
+    parts.append(f"<h1>{html.escape(title)}</h1>")
     if intro:
         parts.append(f'<p class="note">{html.escape(intro)}</p>')
     for section in sections:
@@ -93,3 +98,30 @@ def html_page(title: str, sections: Sequence[Section], intro: str = "") -> str:
         parts.append(section.body)
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
+
+
+def synthetic_banner(metadata_paths: Iterable) -> str:
+    """The banner text when any sub-run behind these database stores (``metadata.json``)
+    has -ICOHP from the synthetic LOBSTER test double; empty otherwise."""
+    import json
+    from pathlib import Path
+
+    from glassbonds.errors import InputError
+    from glassbonds.provenance import SYNTHETIC_PROGRAM, synthetic_subruns
+
+    counts = {}
+    for path in metadata_paths:
+        try:
+            metadata = json.loads(Path(path).read_text())
+        except (OSError, json.JSONDecodeError) as error:
+            raise InputError(path, f"cannot read database metadata ({error})") from None
+        synthetic = synthetic_subruns(metadata.get("provenance", []))
+        if synthetic:
+            counts[metadata.get("name", str(path))] = synthetic
+    if not counts:
+        return ""
+    where = ", ".join(f"{name}: {count} sub-run(s)" for name, count in counts.items())
+    return (
+        f"TEST DOUBLE: -ICOHP values here come from {SYNTHETIC_PROGRAM}, a synthetic model,"
+        f" NOT LOBSTER ({where}). They test the workflow; they are not bond strengths."
+    )

@@ -26,6 +26,8 @@ STATUS_COLOURS = {
     StatusCode.SCF_CONVERGED_BUT_NO_ICOHP: "#ff7f0e",
     StatusCode.SCF_NOT_CONVERGED_AND_NO_ICOHP: "#8c564b",
     StatusCode.DONE_BUT_UNMATCHED_BONDS: "#9467bd",
+    StatusCode.LOBSTER_QUALITY_FAILED: "#e377c2",
+    StatusCode.SUBRUN_FILES_DEFECTIVE: "#7f7f7f",
 }
 
 
@@ -49,6 +51,29 @@ def save_figure(figure, path: str | Path) -> None:
     """Write a figure as PNG at 100 dpi, atomically."""
     with atomic_path(path) as tmp:
         figure.savefig(tmp, dpi=100, format="png")
+
+
+def embedded_png(figure) -> str:
+    """An ``<img>`` holding the figure as a base64 PNG (the page stays one file)."""
+    import base64
+    import io
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, dpi=80, format="png")
+    data = base64.b64encode(buffer.getvalue()).decode()
+    return f'<img alt="figure" src="data:image/png;base64,{data}">'
+
+
+def spilling_figure(values: Mapping[str, Sequence[float]]):
+    """Histogram of LOBSTER's absolute charge spilling (percent), stacked per database."""
+    figure = new_figure(5.0, 2.6)
+    axes = figure.add_subplot()
+    axes.hist(list(values.values()), bins=20, label=list(values), stacked=True)
+    axes.set_xlabel("LOBSTER abs. charge spilling (%)")
+    axes.set_ylabel("sub-run spin channels")
+    axes.legend(fontsize=8, frameon=False)
+    axes.spines[["top", "right"]].set_visible(False)
+    return figure
 
 
 def message_figure(text: str, width: float = 6.0, height: float = 2.0):
@@ -281,4 +306,35 @@ def acquisition_figure(ranked: pd.DataFrame, bond_types: list[str], chosen: int)
     axes.set_ylabel("relative predictive variance")
     axes.tick_params(axis="x", labelrotation=90, labelsize=7)
     axes.legend(fontsize=7)
+    return figure
+
+
+def atom_map_figure(atoms, item: str, slab: float = 4.0):
+    """Per-atom sums of predicted -ICOHP (eV) of one frame: their distribution per element
+    (left) and a slab of thickness ``slab`` angstrom through the middle of the cell along z,
+    each atom coloured by its sum (right)."""
+    if "sum_icohp" not in atoms.arrays or len(atoms) == 0:
+        return message_figure(f"{item}: no per-atom map")
+    values = atoms.arrays["sum_icohp"]
+    symbols = np.array(atoms.get_chemical_symbols())
+    figure = new_figure(11.0, 4.6)
+    left, right = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.25]})
+    edges = np.histogram_bin_edges(values, bins=40)
+    for element in dict.fromkeys(symbols):
+        left.hist(values[symbols == element], bins=edges, alpha=0.6,
+                  label=f"{element} ({int((symbols == element).sum())})")  # fmt: skip
+    left.set_xlabel("sum of predicted -ICOHP per atom (eV)")
+    left.set_ylabel("atoms")
+    left.legend(fontsize=8, frameon=False)
+    positions = atoms.get_positions(wrap=True)
+    middle = 0.5 * atoms.cell.array[2, 2]
+    chosen = np.abs(positions[:, 2] - middle) <= slab / 2
+    points = right.scatter(positions[chosen, 0], positions[chosen, 1], c=values[chosen],
+                           s=max(2.0, 6000.0 / max(1, chosen.sum())), cmap="viridis")  # fmt: skip
+    right.set_aspect("equal")
+    right.set_xlabel("x (Å)")
+    right.set_ylabel("y (Å)")
+    right.set_title(f"{chosen.sum()} atoms within {slab / 2:g} Å of z = {middle:.1f} Å")
+    figure.colorbar(points, ax=right, label="sum of -ICOHP (eV)")
+    figure.suptitle(f"{item}: per-atom bond strength")
     return figure

@@ -1,0 +1,47 @@
+"""Rule grouped_cv: models compared by grouped cross-validation (whole sub-runs held out),
+learning curve against the number of DFT sub-runs (evaluation.py, cv_report.py).
+
+input: ``database`` (metadata.json of a store), ``chosen`` (JSON files of rule
+select_hyperparameters, one per bond type). output: ``metrics``, ``curve`` (TSV), ``png``,
+``curve_png``, ``html``. params: ``bond_types``, ``study`` ({type: {zeta, sigma, gamma}}),
+``kernel``, ``models``, ``level``, ``folds``, ``cap`` (int or "all"), ``seed``,
+``subrun_counts``, ``exclude_cells``, ``published`` (config published_fits).
+"""
+
+from pathlib import Path
+
+from glassbonds.model.bonds import Hyperparameters, load_bond_set
+from glassbonds.model.cv_report import write_grouped_cv
+from glassbonds.model.evaluation import (
+    compare_models,
+    group_level,
+    grouped_folds,
+    learning_curve_by_subruns,
+    model_factories,
+)
+from glassbonds.model.fitting import without_cells
+from glassbonds.model.hyperparameters import read_chosen
+from glassbonds.rule_log import rule_log
+
+with rule_log(snakemake.log[0]):  # noqa: F821
+    smk = snakemake  # noqa: F821
+    p = smk.params
+    store = Path(smk.input.database).parent
+    bonds = {t: without_cells(load_bond_set(store, t), p.exclude_cells) for t in p.bond_types}
+    bonds = {t: b for t, b in bonds.items() if len(b)}
+    labels = [g for b in bonds.values() for g in group_level(b.groups, p.level)]
+    folds = grouped_folds(labels, p.folds, int(p.seed))
+    study = {t: Hyperparameters(**p.study[t], kernel=p.kernel) for t in bonds}
+    chosen = {c.bond_type: c for c in map(read_chosen, smk.input.get("chosen", []))}
+    cap = None if p.cap == "all" else int(p.cap)
+    factories = model_factories(p.models, study, chosen, bonds, cap, int(p.seed))
+    table = compare_models(bonds, factories, folds, p.level, progress=print)
+    best = "selected" if "selected" in factories else next(iter(factories))
+    curve = learning_curve_by_subruns(
+        bonds, factories[best], folds, p.subrun_counts, p.level, int(p.seed)
+    )
+    published = {bond: float(fit["rmse"]) for bond, fit in p.published.items()}
+    table = write_grouped_cv(
+        table, curve, dict(smk.output.items()), published, [smk.input.database]
+    )
+    print(table.to_string(index=False))

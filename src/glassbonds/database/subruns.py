@@ -1,0 +1,174 @@
+"""The files of a sub-run that the databases read, and reading them with every check.
+
+A sub-run enters a database when its status is usable (1 DONE or 4) and its files can be
+read: structure with a periodic cell and finite positions, ICOHPLIST, explicit neighbour
+list with atom indices inside the structure, SOAP vectors made with the configured
+parameters, one per atom. A file that cannot be read makes the sub-run *defective*
+(:data:`DEFECTIVE_CODE`, with the reason), so one bad sub-run never blocks its composition;
+SOAP made with other parameters stops the rule (the whole composition must be redone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from ase import Atoms
+from ase.io import read as read_structure
+
+from glassbonds.descriptors import load_soap
+from glassbonds.errors import InputError
+from glassbonds.files import sha256
+from glassbonds.io.lobster import read_icohplist, read_neighbour_list
+from glassbonds.subrun_status import StatusCode, read_status_file
+from glassbonds.tree import SubRun
+
+# The status codes are defined once, in glassbonds.subrun_status.
+USABLE_STATUS_CODES = tuple(int(code) for code in StatusCode if code.usable)
+DEFECTIVE_CODE = int(StatusCode.SUBRUN_FILES_DEFECTIVE)
+DISTANCE_TOLERANCE = 0.01  # angstrom: neighbour-list distance vs. ICOHPLIST distance
+
+
+@dataclass
+class SubRunFiles:
+    """The files of one sub-run that the database reads, and its status code."""
+
+    subrun: SubRun
+    status_code: int
+    status_reason: str
+    xyz: Path
+    icohplist: Path
+    neighbours: Path
+    soap: Path
+    provenance: dict = field(default_factory=dict)  # SubRunStatus.provenance()
+
+
+@dataclass
+class SubRunData:
+    """A usable sub-run read and checked: structure, ICOHPLIST and neighbour tables, SOAP."""
+
+    files: SubRunFiles
+    atoms: Atoms
+    icohp: pd.DataFrame
+    neighbours: pd.DataFrame
+    soap: np.ndarray | None = None  # (n_atoms, n_features), when read with a descriptor
+
+
+class DescriptorMismatch(InputError):
+    """SOAP vectors made with other parameters than the config's."""
+
+
+def read_cell(xyz: str | Path) -> Atoms:
+    """The sub-run's structure; no cell, a degenerate cell or non-finite positions raise."""
+    try:
+        atoms = read_structure(xyz)
+    except FileNotFoundError:
+        raise InputError(xyz, "missing", "the sub-run has no structure file") from None
+    except Exception as error:  # ASE raises many types on a malformed file
+        raise InputError(xyz, f"unreadable structure ({type(error).__name__}: {error})") from None
+    if not np.isfinite(atoms.positions).all():
+        raise InputError(xyz, "positions are not all finite (NaN or inf)")
+    if not atoms.cell.rank == 3 or not np.isfinite(atoms.cell.array).all():
+        raise InputError(xyz, "no periodic cell (Lattice=...)", "write the cell into the .xyz")
+    return atoms
+
+
+def check_indices(where: str | Path, name: str, indices: np.ndarray, natoms: int) -> None:
+    """Raise when a 0-based atom index is outside the structure (index 0 never wraps)."""
+    bad = indices[(indices < 0) | (indices >= natoms)]
+    if len(bad):
+        raise InputError(
+            where,
+            f"{name} atom index {int(bad[0]) + 1} outside 1..{natoms} (the atoms of the .xyz)",
+            "rewrite the file from the sub-run's structure",
+        )
+
+
+def read_subrun(files: SubRunFiles, descriptor: Mapping | None = None) -> SubRunData:
+    """Read and check a sub-run's files; with ``descriptor`` also its SOAP vectors.
+
+    Raises :class:`InputError` for a defective file and :class:`DescriptorMismatch` when the
+    SOAP vectors were made with parameters other than ``descriptor``.
+    """
+    atoms = read_cell(files.xyz)
+    icohp = read_icohplist(files.icohplist)
+    if not Path(files.neighbours).is_file():
+        raise InputError(files.neighbours, "missing", "write it from the sub-run's structure")
+    neighbours = read_neighbour_list(files.neighbours)
+    natoms = len(atoms)
+    check_indices(
+        files.neighbours, "cohpbetween", neighbours[["centre", "neighbour"]].to_numpy(), natoms
+    )
+    check_indices(files.icohplist, "ICOHPLIST", icohp[["atom_a", "atom_b"]].to_numpy(), natoms)
+    data = SubRunData(files, atoms, icohp, neighbours)
+    if descriptor is not None:
+        record = load_soap(files.soap)
+        if dict(record.parameters) != dict(descriptor):
+            raise DescriptorMismatch(
+                files.soap,
+                f"SOAP parameters {record.parameters} differ from the config's",
+                "delete the <NC>-SOAPS files and rerun the describe_subrun rule",
+            )
+        if len(record.vectors) != natoms:
+            raise InputError(
+                files.soap,
+                f"{len(record.vectors)} SOAP vectors for the {natoms} atoms of {files.xyz}",
+                "rerun the describe_subrun rule of this sub-run",
+            )
+        data.soap = record.vectors
+    return data
+
+
+def provenance_record(files: SubRunFiles) -> dict:
+    """What a database records of a sub-run it took bonds from (checksum, programs...)."""
+    return {
+        "run": files.subrun.run,
+        "subrun": files.subrun.sub,
+        "status": files.status_code,
+        "icohplist": str(files.icohplist),
+        "icohplist_sha256": sha256(files.icohplist),
+        **files.provenance,
+    }
+
+
+def declared_subrun_files(
+    subruns: Sequence[SubRun],
+    status_files: Sequence[str | Path],
+    xyz_files: Sequence[str | Path],
+    soap_files: Sequence[str | Path],
+    neighbour_files: Sequence[str | Path],
+    icohplists: Sequence[str | Path],
+) -> list[SubRunFiles]:
+    """One :class:`SubRunFiles` per sub-run from the paths a rule declared, in sub-run order.
+
+    ``status_files``, ``xyz_files`` and ``soap_files`` hold one path per sub-run;
+    ``neighbour_files`` and ``icohplists`` only those that exist (an adopted sub-run may hold
+    only its structure), matched to their sub-run by the directory of its ``.xyz``. A sub-run
+    without one gets the path its directory would hold, which its status says is absent.
+    """
+    if not len(subruns) == len(status_files) == len(xyz_files) == len(soap_files):
+        raise InputError("database inputs", "one status, structure and SOAP file per sub-run")
+    neighbours_in = {Path(path).parent: Path(path) for path in neighbour_files}
+    icohplist_in = {Path(path).parent: Path(path) for path in icohplists}
+    files = []
+    for subrun, status_file, xyz, soap in zip(
+        subruns, status_files, xyz_files, soap_files, strict=True
+    ):
+        status = read_status_file(status_file)
+        directory = Path(xyz).parent
+        files.append(
+            SubRunFiles(
+                subrun=subrun,
+                status_code=status.code.study_code,
+                status_reason=status.reason,
+                xyz=Path(xyz),
+                icohplist=icohplist_in.get(directory, directory / "ICOHPLIST.lobster"),
+                neighbours=neighbours_in.get(directory, directory / "lobsterin-quippy"),
+                soap=Path(soap),
+                provenance=status.provenance(),
+            )
+        )
+    return files
