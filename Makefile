@@ -9,10 +9,18 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 DEBIAN_PACKAGES := lammps lammps-data quantum-espresso quantum-espresso-data \
 	slurm-wlm munge libpmix-dev openmpi-bin chromium
 
-.PHONY: setup run test bench lint format dry-run report clean-fixture
+.PHONY: setup slurm-profile run test bench lint format dry-run report clean-fixture
 .DEFAULT_GOAL := run
 
-setup: $(VENV)/.installed .debian-packages
+setup: $(VENV)/.installed .debian-packages slurm-profile
+
+# The global Snakemake profile "slurm" (site settings) from profiles/slurm, installed as
+# ~/.config/snakemake/slurm (kept if present; FORCE=1 replaces it). Then, from here:
+#   snakemake --profile slurm -n
+# e.g. make slurm-profile SLURM_PARTITION=compute SLURM_ACCOUNT=myproject FORCE=1
+slurm-profile:  # needs the venv (make setup builds it first)
+	$(PY) tools/install_slurm_profile.py $(if $(SLURM_PARTITION),--partition $(SLURM_PARTITION)) \
+		$(if $(SLURM_ACCOUNT),--account $(SLURM_ACCOUNT)) $(if $(FORCE),--force)
 
 # Debian packages: installed only when one of the programs is missing.
 .debian-packages:

@@ -30,6 +30,19 @@ def test_root_with_shell_metacharacters_is_refused(root):
         validate(fixture_config(root), str(SCHEMA))
 
 
+def schema_defaults(properties: dict) -> dict:
+    """The defaults of an object's keys, nested objects filled with their own keys' defaults."""
+    defaults = {}
+    for key, spec in properties.items():
+        if "default" not in spec:
+            continue
+        default = spec["default"]
+        if isinstance(default, dict) and "properties" in spec:
+            default = {**schema_defaults(spec["properties"]), **default}
+        defaults[key] = default
+    return defaults
+
+
 def test_config_without_sections_gets_every_nested_default():
     """An adopted-tree config names only the tree; each phase's section comes from the schema."""
     config = {"root": "data", "species": ["Zr", "Cu", "Al"], "natoms": 100}
@@ -37,10 +50,7 @@ def test_config_without_sections_gets_every_nested_default():
     validate(config, str(SCHEMA))
     schema = yaml.safe_load(SCHEMA.read_text())["properties"]
     for section in ("lammps", "soap", "qe", "lobster", "model", "inference"):
-        expected = {
-            key: spec["default"]
-            for key, spec in schema[section]["properties"].items()
-            if "default" in spec
-        }
+        expected = schema_defaults(schema[section]["properties"])
         assert expected, section
         assert {key: config[section][key] for key in expected} == expected, section
+    assert config["qe"]["recovery"]["attempts"] == 4

@@ -70,6 +70,11 @@ class SlurmUnavailableError(LocalSlurmError):
     exit_code = EXIT_UNAVAILABLE
 
 
+class SlurmNotInstalledError(SlurmUnavailableError):
+    """A Slurm program (slurmctld, slurmd, srun, ...) is not installed: the only case in
+    which the project's tests skip the Slurm test rather than fail it."""
+
+
 class SlurmStartError(LocalSlurmError):
     """The daemons were started but exited, or the node did not become idle in time."""
 
@@ -97,7 +102,7 @@ def check_prerequisites() -> dict[str, str]:
     programs = {name: find_program(name) for name in REQUIRED_PROGRAMS}
     missing = sorted(name for name, path in programs.items() if path is None)
     if missing:
-        raise SlurmUnavailableError(
+        raise SlurmNotInstalledError(
             f"Slurm programs not installed: {', '.join(missing)} "
             "(Debian: apt-get install slurm-wlm; `make setup` does it)"
         )
@@ -363,19 +368,26 @@ class LocalSlurm:
         self.stop()
 
 
-def _take_lock() -> IO[str]:
-    """Take the machine-wide lock of this helper, or raise ``SlurmBusyError``."""
+def _take_lock(wait: float = 0.0) -> IO[str]:
+    """Take the machine-wide lock of this helper, waiting up to ``wait`` seconds for
+    another cluster of this helper to stop, or raise ``SlurmBusyError``."""
     handle = LOCK_FILE.open("a+")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.seek(0)
-        owner = handle.read().strip()
-        handle.close()
-        raise SlurmBusyError(
-            f"another local Slurm cluster of this helper is running ({owner or 'unknown'}); "
-            f"stop it first (lock {LOCK_FILE})"
-        ) from None
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() < deadline:
+                time.sleep(1.0)
+                continue
+            handle.seek(0)
+            owner = handle.read().strip()
+            handle.close()
+            raise SlurmBusyError(
+                f"another local Slurm cluster of this helper is running ({owner or 'unknown'});"
+                f" stop it first (lock {LOCK_FILE})"
+            ) from None
     handle.seek(0)
     handle.truncate()
     handle.write(f"pid {os.getpid()}\n")
@@ -388,11 +400,14 @@ def start(
     *,
     partition: str = DEFAULT_PARTITION,
     timeout: float = 60.0,
+    lock_wait: float = 0.0,
 ) -> LocalSlurm:
     """Start a single-node cluster whose files live under ``run_dir`` and return it.
 
-    Raises ``SlurmUnavailableError`` (not root, programs missing), ``SlurmBusyError``
-    (another cluster of this helper runs) or ``SlurmStartError`` (daemons failed).
+    Raises ``SlurmNotInstalledError`` (programs missing), ``SlurmUnavailableError`` (not
+    root), ``SlurmBusyError`` (another cluster of this helper still runs after
+    ``lock_wait`` seconds) or ``SlurmStartError`` (the daemons failed with this
+    configuration).
     """
     programs = check_prerequisites()
     run = Path(run_dir).resolve()
@@ -403,7 +418,7 @@ def start(
     conf = run / "slurm.conf"
     conf.write_text(text)
 
-    lock = _take_lock()
+    lock = _take_lock(lock_wait)
     cluster = LocalSlurm(
         run_dir=run,
         conf_path=conf,

@@ -26,6 +26,7 @@ rule qe_scf:
         "../../envs/qe.yaml"
     resources:
         tasks=config["qe"]["tasks"],
+        pools=config["qe"]["pools"],
         mpi="srun",
     params:
         scratch=SCRATCH_DIR,

@@ -244,7 +244,20 @@ def read_final_structure(scf_out: str | Path) -> Atoms:
 
 
 class PwRunError(RuntimeError):
-    """pw.x failed: the message names the files and ends with QE's last lines."""
+    """pw.x failed: the message names the files and ends with QE's last lines.
+
+    ``output`` is pw.x's whole standard output, ``stderr`` its standard error and
+    ``returncode`` its exit status (None when it could not start): the scf recovery
+    (:mod:`glassbonds.io.scf_recovery`) reads the error from them and keeps the output.
+    """
+
+    def __init__(
+        self, message: str, output: str = "", stderr: str = "", returncode: int | None = None
+    ) -> None:
+        super().__init__(message)
+        self.output = output
+        self.stderr = stderr
+        self.returncode = returncode
 
 
 def _tail(text: str, lines: int = 20) -> str:
@@ -314,7 +327,8 @@ def run_pw(
         # result for the status step, not a failed run.
         unconverged_result = outcome.not_converged and outcome.finished
         if (completed.returncode != 0 and not unconverged_result) or outcome.iterations == 0:
-            tail = _tail(tmp.read_text(errors="replace"))
+            text = tmp.read_text(errors="replace")
+            tail = _tail(text)
             stderr = _tail(completed.stderr or "", 10)
             reason = (
                 f"exit status {completed.returncode}"
@@ -326,10 +340,107 @@ def run_pw(
                 f"Last lines of its output:\n{tail}" + (f"\nstderr:\n{stderr}" if stderr else "")
             )
             _write_log(log, message + "\n")
-            raise PwRunError(message)
+            raise PwRunError(message, text, completed.stderr or "", completed.returncode)
     _write_log(
         log,
         f"run_pw: {output_file}: converged={outcome.converged} finished={outcome.finished} "
         f"iterations={outcome.iterations} total_energy_ry={outcome.total_energy_ry}\n",
     )
     return outcome
+
+
+# --- the record of scf attempts (written by glassbonds.io.scf_recovery) -------------------
+
+SCF_ATTEMPTS_FILE = "scf.attempts"  # JSON, in the sub-run directory, beside <NC>.scf.out
+SCF_ATTEMPTS_FORMAT = "glassbonds-scf-attempts/1"
+
+
+@dataclass(frozen=True)
+class ScfAttempt:
+    """One pw.x run of a sub-run.
+
+    ``input``/``output``: file names in the sub-run directory (``<NC>.scf.in.attemptN``,
+    ``<NC>.scf.out.attemptN``; for a sub-run converged at its first attempt, the final
+    ``<NC>.scf.in``/``<NC>.scf.out``). ``settings``: the &ELECTRONS values changed from the
+    original input (cumulative ladder steps; ``startingpot: 'file'`` when restarted from
+    the previous attempt's charge density). ``result``: "converged", "not_converged"
+    (pw.x ended normally without convergence), "recoverable_error" (a known error, e.g.
+    "S matrix not positive definite") or "error" (any other failure; no retry).
+    ``error``: the matched error text or the failure's first line; ``iterations``: scf
+    iterations done; ``exit_status``: pw.x's exit status.
+    """
+
+    attempt: int
+    input: str
+    output: str
+    settings: dict[str, object]
+    result: str
+    error: str | None = None
+    iterations: int = 0
+    exit_status: int | None = None
+
+
+@dataclass(frozen=True)
+class ScfAttempts:
+    """The record ``scf.attempts``: every attempt, and which one converged (None: none)."""
+
+    scf_in: str
+    scf_out: str
+    attempts: tuple[ScfAttempt, ...]
+    converged_attempt: int | None
+    final_attempt: int
+
+    @property
+    def recovered(self) -> bool:
+        """Converged, but not at the first attempt."""
+        return self.converged_attempt is not None and self.converged_attempt > 1
+
+    @property
+    def converged_settings(self) -> dict[str, object] | None:
+        """The settings of the attempt that converged (None when none did)."""
+        if self.converged_attempt is None:
+            return None
+        return dict(self.attempts[self.converged_attempt - 1].settings)
+
+    def to_json(self) -> str:
+        import json
+
+        record = {
+            "format": SCF_ATTEMPTS_FORMAT,
+            "scf_in": self.scf_in,
+            "scf_out": self.scf_out,
+            "converged_attempt": self.converged_attempt,
+            "final_attempt": self.final_attempt,
+            "attempts": [vars(a) for a in self.attempts],
+        }
+        return json.dumps(record, indent=1) + "\n"
+
+
+def read_scf_attempts(path: str | Path) -> ScfAttempts | None:
+    """The ``scf.attempts`` record of a sub-run: ``path`` is the file or the sub-run directory.
+
+    None when there is no record (a sub-run run before the recovery existed, or adopted
+    from the study); an unreadable record is an :class:`InputError` naming the file.
+    """
+    import json
+
+    path = Path(path)
+    if path.is_dir():
+        path = path / SCF_ATTEMPTS_FILE
+    if not path.is_file():
+        return None
+    try:
+        record = json.loads(path.read_text())
+        if record.get("format") != SCF_ATTEMPTS_FORMAT:
+            raise ValueError(f"format {record.get('format')!r}, not {SCF_ATTEMPTS_FORMAT!r}")
+        return ScfAttempts(
+            scf_in=record["scf_in"],
+            scf_out=record["scf_out"],
+            attempts=tuple(ScfAttempt(**a) for a in record["attempts"]),
+            converged_attempt=record["converged_attempt"],
+            final_attempt=record["final_attempt"],
+        )
+    except (ValueError, KeyError, TypeError) as error:
+        raise InputError(
+            path, f"not a readable scf attempts record ({error})", "rerun the sub-run's scf"
+        ) from None
