@@ -29,7 +29,7 @@ from glassbonds.descriptors import SoapParameters
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tools"))
-from make_synthetic_tree import NATOMS, NSUB, SNAPSHOT, SPECIES  # noqa: E402
+from make_synthetic_tree import NATOMS, NSUB, SNAPSHOT, SPECIES, pbssdb_files  # noqa: E402
 
 from glassbonds.tree import SubRun  # noqa: E402
 
@@ -74,13 +74,13 @@ def main() -> int:
         descriptor = SoapParameters(SPECIES).as_dict()
         start = time.perf_counter()
         directory = root / f"{NC}-PBSSDB"
+        paths = [pbssdb_files(root, s) for s in subruns]
         files = declared_subrun_files(
             subruns,
-            [s.file(root, "status") for s in subruns],
-            [s.file(root, "xyz") for s in subruns],
-            [s.soap_file(root) for s in subruns],
-            [s.file(root, "neighbours") for s in subruns],
-            [s.file(root, "icohplist") for s in subruns],
+            *(
+                [p[kind] for p in paths]
+                for kind in ("status", "xyz", "soap", "neighbours", "icohplist")
+            ),
         )
         result = build_pbssdb(NC, files, list(SPECIES), descriptor)
         write_pbssdb_legacy(

@@ -33,4 +33,4 @@ with rule_log(snakemake.log[0]):  # noqa: F821
         chosen_path=chosen or None,
         exclude_cells=list(params.exclude_cells),
     )
-    print(f"{result.stem()}: test RMSE {result.rmse:.6f} eV on {result.n_test} bonds")
+    print(f"{Path(smk.output.dat).stem}: test RMSE {result.rmse:.6f} eV on {result.n_test} bonds")

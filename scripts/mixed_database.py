@@ -1,4 +1,9 @@
-"""Rule mixed_database_<DB>: a seeded sample of bonds from several compositions' PBSSDBs."""
+"""Rule mixed_database_<DB>: a seeded sample of bonds from several compositions' PBSSDBs.
+
+input: ``metadata`` (the source stores, in the order of the spec's counts). output: ``info``
+and ``bnd`` (one per bond type, params order), ``store`` files. params: ``spec``,
+``bond_types``.
+"""
 
 from pathlib import Path
 
@@ -17,7 +22,11 @@ with rule_log(snakemake.log[0]):  # noqa: F821
     stores = [Path(metadata).parent for metadata in sm.input.metadata]
     sources = {nc: load_store(store) for nc, store in zip(spec.counts, stores, strict=True)}
     database = mix_databases(spec, sources)
-    directory = Path(sm.output[0]).parent
-    write_mixed_legacy(database, spec, directory)
-    save_store(database, directory)
+    write_mixed_legacy(
+        database,
+        spec,
+        dict(zip(spec.bond_types, sm.output.info, strict=True)),
+        dict(zip(spec.bond_types, sm.output.bnd, strict=True)),
+    )
+    save_store(database, Path(sm.output.store[0]).parent)
     print(database.rows.groupby(["bond_type", "source"]).size().to_string())

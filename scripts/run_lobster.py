@@ -1,7 +1,9 @@
 """Rule lobster: LOBSTER (lobster.command), or, only with lobster.test_double: true, the
-project's synthetic test double (NOT LOBSTER), in the sub-run directory."""
+project's synthetic test double (NOT LOBSTER), in the sub-run directory.
 
-import shutil
+input.scratch is QE's outdir (wavefunctions); Snakemake removes it once this rule is done
+(temp output of rule qe_scf) unless config qe.keep_scratch."""
+
 from pathlib import Path
 
 from glassbonds.io.lobster import run_lobster
@@ -22,6 +24,3 @@ with rule_log(snakemake.log[0]):  # noqa: F821
             test_double=sm.params.test_double,
         )
     )
-    if not sm.params.keep_scratch:
-        shutil.rmtree(sm.params.scratch, ignore_errors=True)
-        print(f"removed QE scratch {sm.params.scratch}")

@@ -7,8 +7,9 @@ config qe.command: the launcher template, with {tasks} and {pools} from the rule
 resources (config qe.tasks/qe.pools unless a profile's set-resources says otherwise), e.g.
 "srun -n {tasks} pw.x -npool {pools}"; config qe.recovery: the retry ladder (both read
 here, not passed as params: Snakemake would take the braces for wildcards, and a changed
-ladder must not rerun converged sub-runs). params.scratch: QE's outdir as written in the
-input. pw.x runs in the output's directory.
+ladder must not rerun converged sub-runs). output.scratch: QE's outdir as written in the
+input (a temp output unless qe.keep_scratch: rule lobster reads it). pw.x runs in the
+output's directory.
 """
 
 import sys
@@ -28,7 +29,7 @@ with rule_log(snakemake.log[0]):  # noqa: F821
         workdir=Path(sm.output.scf_out).parent,
         policy=RecoveryPolicy.from_mapping(qe.get("recovery"), "config key qe.recovery"),
         log=sys.stdout,
-        scratch_dir=sm.params.get("scratch"),
+        scratch_dir=sm.output.scratch,
     )
     for attempt in record.attempts:
         print(

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from glassbonds.composition import bond_types
 from glassbonds.database.pbssdb import PbssdbResult, write_pbssdb_legacy
+from glassbonds.model.fitting import FitOutputs
 
 
 def write_legacy_files(result: PbssdbResult, directory: Path) -> None:
@@ -17,3 +18,9 @@ def write_legacy_files(result: PbssdbResult, directory: Path) -> None:
         directory / "ND-reasons.tsv",
         directory / "DUB.info",
     )
+
+
+def fit_outputs(directory: Path, stem: str) -> FitOutputs:
+    """The four outputs of one fit in ``directory``, with rule fit's suffixes."""
+    base = Path(directory) / stem
+    return FitOutputs(*(base.with_name(stem + s) for s in (".dat", ".info", ".png", ".model.npz")))

@@ -9,22 +9,36 @@ import pytest
 
 from glassbonds.cli import main
 from glassbonds.tree import SubRun
-from glassbonds.tree_status import HEADER, STAGES, compositions_in, subrun_stage, tree_status
+from glassbonds.tree_status import (
+    HEADER,
+    STAGES,
+    STUDY_LAYOUT,
+    compositions_in,
+    subrun_stage,
+    tree_status,
+)
 
 SCF_DONE = "     convergence has been achieved in  14 iterations\n JOB DONE.\n"
 SCF_FAILED = "     convergence NOT achieved after 100 iterations: stopping\n JOB DONE.\n"
 
 
+def subrun_file(root: Path, subrun: SubRun, name: str) -> Path:
+    path = STUDY_LAYOUT.subrun_file(root, subrun, name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def make_subrun(root: Path, run: int, sub: int, stage: str) -> None:
     subrun = SubRun("Zr50Cu50", 8, run, sub)
-    subrun.directory(root).mkdir(parents=True)
-    subrun.file(root, "scf_in").write_text("&CONTROL\n/\n")
+    scf_in = subrun_file(root, subrun, "scf_out").with_name("Zr50Cu50.scf.in")
+    scf_in.write_text("&CONTROL\n/\n")
     if stage == "inputs":
         return
     scf = {"running": "     iteration #  3\n", "failed": SCF_FAILED}.get(stage, SCF_DONE)
-    subrun.file(root, "scf_out").write_text(scf)
+    subrun_file(root, subrun, "scf_out").write_text(scf)
     if stage in ("lobster", "database"):
-        subrun.file(root, "icohplist").write_text("  COHP#  atomMU\n      1   Zr1   Cu2 ...\n")
+        icohplist = subrun_file(root, subrun, "icohplist")
+        icohplist.write_text("  COHP#  atomMU\n      1   Zr1   Cu2 ...\n")
 
 
 @pytest.fixture
@@ -86,17 +100,32 @@ def test_a_convergence_line_far_from_the_end_is_found(tmp_path, subrun_dir):
     assert len(text) - text.rindex(b"convergence has been achieved") > 50_000
     # a bigger cell prints more forces and bands after it: 200 KB here
     subrun = SubRun("Zr50Cu50", 8, 1, 0)
-    subrun.directory(tmp_path).mkdir(parents=True)
     padding = b"     atom    1 type  1   force =     0.001  0.002  0.003\n" * 4000
-    subrun.file(tmp_path, "scf_out").write_bytes(text + padding)
+    subrun_file(tmp_path, subrun, "scf_out").write_bytes(text + padding)
     assert len(padding) > 200_000
     assert subrun_stage(tmp_path, subrun, False) == "converged"
-    subrun.file(tmp_path, "scf_out").write_bytes(b"")
+    subrun_file(tmp_path, subrun, "scf_out").write_bytes(b"")
     assert subrun_stage(tmp_path, subrun, False) == "QE unfinished"
 
 
 def test_configured_runs_missing_on_disk_are_named(tree):
-    from glassbonds.tree import missing_runs
+    from glassbonds.tree import discover_subruns, missing_runs
 
-    assert missing_runs(tree, "Zr50Cu50", 8, [1, 2, 3, 7]) == [3, 7]
-    assert missing_runs(tree, "Zr50Cu50", 8, [1, 2]) == []
+    found = discover_subruns(f"{tree}/Zr50Cu50/c/md/lammps/8/{{run}}/2000/{{sub}}", "Zr50Cu50", 8)
+    assert missing_runs(found, [1, 2, 3, 7]) == [3, 7]
+    assert missing_runs(found, [1, 2]) == []
+
+
+def test_discovery_lists_numbered_subrun_directories_in_numeric_order(tmp_path):
+    from glassbonds.tree import discover_subruns
+
+    root = tmp_path / "a [b] *"  # glob characters in the root are taken literally
+    for run, sub in [(10, 0), (2, 11), (2, 3), (2, 0)]:
+        (root / f"Zr50Cu50/c/md/lammps/8/{run}/2000/{sub}").mkdir(parents=True)
+    (root / "Zr50Cu50/c/md/lammps/8/2/2000/notes").mkdir()
+    (root / "Zr50Cu50/c/md/lammps/8/2/2000/12").write_text("a file, not a sub-run")
+    found = discover_subruns(f"{root}/Zr50Cu50/c/md/lammps/8/{{run}}/2000/{{sub}}", "Zr50Cu50", 8)
+    assert [(s.run, s.sub) for s in found] == [(2, 0), (2, 3), (2, 11), (10, 0)]
+    assert {s.nc for s in found} == {"Zr50Cu50"} and {s.nat for s in found} == {8}
+    with pytest.raises(ValueError, match="run"):
+        discover_subruns(f"{root}/Zr50Cu50/c/md/lammps/8/1/2000/{{sub}}", "Zr50Cu50", 8)

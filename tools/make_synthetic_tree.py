@@ -49,6 +49,14 @@ from glassbonds.subrun_status import StatusCode, SubRunStatus, write_status_file
 from glassbonds.synthetic_lobster import synthetic_icohp
 from glassbonds.tree import SubRun
 
+# The files of a sub-run as the workflow's rules name them (workflow/rules/*.smk): the files
+# each rule writes into the sub-run directory.
+RULE_FILES = {
+    "subrun_inputs": ("{nc}.xyz", "{nc}.scf.in", "lobsterin", "lobsterin-quippy"),
+    "qe_scf": ("{nc}.scf.out",),
+    "lobster": ("ICOHPLIST.lobster", "{nc}.lb.out", "lobsterout"),
+}
+
 REPO = Path(__file__).resolve().parents[1]
 COMPOSITIONS = ("Zr49Cu49Al2", "Zr47Cu47Al6", "Zr45Cu45Al10")
 SPECIES = ("Zr", "Cu", "Al")
@@ -109,23 +117,23 @@ def make_dry_run_tree(
     count = 0
     for nc in compositions:
         for run in range(1, runs + 1):
-            run_dir = SubRun(nc, NATOMS, run, 0, SNAPSHOT).directory(root).parent.parent
+            run_dir = subrun_dir(root, SubRun(nc, NATOMS, run, 0, SNAPSHOT)).parent.parent
             run_dir.mkdir(parents=True, exist_ok=True)
             for name in (f"{nc}.lmp.inp", POTENTIAL):
                 _touch(run_dir / name, level["lammps_input"])
             for name in (f"{nc}.lmp.out", "log.lammps", "zca-th300.dump"):
                 _touch(run_dir / name, level["lammps_run"])
             for sub in range(NSUB):
-                subrun = SubRun(nc, NATOMS, run, sub, SNAPSHOT)
-                subrun.directory(root).mkdir(parents=True, exist_ok=True)
-                kinds = {"subrun_inputs": ["xyz", "scf_in", "lobsterin", "neighbours"]}
+                directory = subrun_dir(root, SubRun(nc, NATOMS, run, sub, SNAPSHOT))
+                directory.mkdir(parents=True, exist_ok=True)
+                rules = ["subrun_inputs"]
                 if run <= scf_runs:
-                    kinds["qe_scf"] = ["scf_out"]
+                    rules.append("qe_scf")
                 if run <= min(lobster_runs, scf_runs):
-                    kinds["lobster"] = ["icohplist", "lobster_log", "lobsterout"]
-                for rule, files in kinds.items():
-                    for kind in files:
-                        _touch(subrun.file(root, kind), level[rule])
+                    rules.append("lobster")
+                for rule in rules:
+                    for name in RULE_FILES[rule]:
+                        _touch(directory / name.format(nc=nc), level[rule])
                 count += 1
     return count
 
@@ -148,6 +156,26 @@ def dry_run_config(root: Path, runs: int = 100, compositions: Sequence[str] = CO
 
 
 # ---------------------------------------------------------------- PBSSDB tree (b)
+
+
+def subrun_dir(root: Path, subrun: SubRun) -> Path:
+    """A sub-run's directory (common.smk SUBRUN_DIR); ``root`` is also the derived root."""
+    return Path(
+        root, subrun.nc, "c/md/lammps", str(subrun.nat), str(subrun.run), subrun.snapshot
+    ) / str(subrun.sub)
+
+
+def pbssdb_files(root: Path, subrun: SubRun) -> dict[str, Path]:
+    """The files rule pbssdb reads of a sub-run, as the rules name them."""
+    directory = subrun_dir(root, subrun)
+    soap_dir = Path(root, f"{subrun.nc}-SOAPS", *directory.relative_to(root / subrun.nc).parts)
+    return {
+        "status": directory / "subrun.status",  # rule describe_subrun
+        "xyz": directory / f"{subrun.nc}.xyz",  # rule subrun_inputs
+        "soap": soap_dir / "SOAPS.npz",  # rule describe_subrun
+        "neighbours": directory / "lobsterin-quippy",  # rule subrun_inputs
+        "icohplist": directory / "ICOHPLIST.lobster",  # rule lobster
+    }
 
 
 def random_dense_cell(
@@ -183,16 +211,13 @@ def _write_pbssdb_run(task: tuple[str, str, int, int, float, float]) -> int:
     parameters = SoapParameters(SPECIES)
     total = 0
     for transformation in STUDY_TRANSFORMATIONS:
-        subrun = SubRun(nc, NATOMS, run, transformation.subrun, SNAPSHOT)
+        files = pbssdb_files(root, SubRun(nc, NATOMS, run, transformation.subrun, SNAPSHOT))
         atoms = deform(reference, transformation)
-        subrun.directory(root).mkdir(parents=True, exist_ok=True)
-        with atomic_path(subrun.file(root, "xyz")) as tmp:
+        with atomic_path(files["xyz"]) as tmp:
             write_structure(tmp, atoms, format="extxyz")
-        write_text(
-            subrun.file(root, "neighbours"), neighbour_list_text(atoms, LOBSTER, SOAP_CUTOFF)
-        )
+        write_text(files["neighbours"], neighbour_list_text(atoms, LOBSTER, SOAP_CUTOFF))
         bonds = synthetic_icohp(atoms, LOBSTER.bond_min, LOBSTER.bond_max)
-        write_text(subrun.file(root, "icohplist"), icohplist_text(bonds))
+        write_text(files["icohplist"], icohplist_text(bonds))
         status = SubRunStatus(
             code=StatusCode.DONE,
             reason="synthetic sub-run (benchmark tree)",
@@ -202,10 +227,10 @@ def _write_pbssdb_run(task: tuple[str, str, int, int, float, float]) -> int:
             lobster_finished=True,
             icohp_bonds=len(bonds),
         )
-        write_status_file(subrun.file(root, "status"), status)
+        write_status_file(files["status"], status)
         vectors = rng.standard_normal((len(atoms), SOAP_WIDTH))
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-        save_soap(subrun.soap_file(root), vectors, parameters, atoms.get_chemical_symbols())
+        save_soap(files["soap"], vectors, parameters, atoms.get_chemical_symbols())
         total += len(bonds)
     return total
 

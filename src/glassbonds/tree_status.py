@@ -21,7 +21,7 @@ import pandas as pd
 
 from glassbonds.composition import parse_composition
 from glassbonds.errors import InputError
-from glassbonds.tree import PBSSDB_DIR, SubRun, discover_subruns
+from glassbonds.tree import SubRun, discover_subruns
 
 STAGES = (
     "no QE yet",
@@ -32,6 +32,38 @@ STAGES = (
     "in database",
 )
 HEADER = "sub-runs per stage; each sub-run counted once, at its furthest stage (exclusive)"
+
+
+@dataclass(frozen=True)
+class TreeLayout:
+    """Where this read-only tool looks in a tree: the paths as the workflow's rules declare
+    them (rules subrun_inputs, qe_scf, lobster, pbssdb; fields ``{root}``, ``{nc}``,
+    ``{nat}``, ``{run}``, ``{snapshot}``, ``{sub}``). The workflow never reads this;
+    ``tests/test_workflow_paths.py`` checks it against the rules' outputs."""
+
+    subrun_dir: str = "{root}/{nc}/c/md/lammps/{nat}/{run}/{snapshot}/{sub}"
+    scf_out: str = "{nc}.scf.out"  # in subrun_dir, rule qe_scf
+    icohplist: str = "ICOHPLIST.lobster"  # in subrun_dir, rule lobster
+    pbssdb_metadata: str = "{root}/{nc}-PBSSDB/metadata.json"  # rule pbssdb
+
+    def subrun_file(self, root: str | Path, subrun: SubRun, name: str) -> Path:
+        """``name`` (one of the file fields) of one sub-run."""
+        directory = self.subrun_dir.format(
+            root=root,
+            nc=subrun.nc,
+            nat=subrun.nat,
+            run=subrun.run,
+            snapshot=subrun.snapshot,
+            sub=subrun.sub,
+        )
+        return Path(directory) / getattr(self, name).format(nc=subrun.nc)
+
+    def cell_sizes_dir(self, root: str | Path, nc: str) -> Path:
+        """The directory holding a composition's ``{nat}`` directories."""
+        return Path(self.subrun_dir.split("{nat}")[0].format(root=root, nc=nc))
+
+
+STUDY_LAYOUT = TreeLayout()
 
 
 def _scf_outcome(path: Path) -> str:
@@ -47,14 +79,16 @@ def _scf_outcome(path: Path) -> str:
     return "unfinished"
 
 
-def subrun_stage(root: str | Path, subrun: SubRun, in_database: bool) -> str:
+def subrun_stage(
+    root: str | Path, subrun: SubRun, in_database: bool, layout: TreeLayout = STUDY_LAYOUT
+) -> str:
     """The furthest stage one sub-run has reached (one of :data:`STAGES`)."""
     if in_database:
         return "in database"
-    icohplist = subrun.file(root, "icohplist")
+    icohplist = layout.subrun_file(root, subrun, "icohplist")
     if icohplist.is_file() and icohplist.stat().st_size > 0:
         return "LOBSTER done"
-    scf_out = subrun.file(root, "scf_out")
+    scf_out = layout.subrun_file(root, subrun, "scf_out")
     if not scf_out.is_file():
         return "no QE yet"
     outcome = _scf_outcome(scf_out)
@@ -65,9 +99,11 @@ def subrun_stage(root: str | Path, subrun: SubRun, in_database: bool) -> str:
     return "QE unfinished"
 
 
-def database_members(root: str | Path, nc: str) -> set[tuple[int, int]]:
+def database_members(
+    root: str | Path, nc: str, layout: TreeLayout = STUDY_LAYOUT
+) -> set[tuple[int, int]]:
     """(run, sub-run) pairs recorded in the provenance of a composition's PBSSDB store."""
-    metadata = Path(PBSSDB_DIR.format(root=root, nc=nc)) / "metadata.json"
+    metadata = Path(layout.pbssdb_metadata.format(root=root, nc=nc))
     if not metadata.is_file():
         return set()
     provenance = json.loads(metadata.read_text()).get("provenance", [])
@@ -82,10 +118,11 @@ def _is_composition(name: str) -> bool:
     return True
 
 
-def compositions_in(root: str | Path) -> list[str]:
+def compositions_in(root: str | Path, layout: TreeLayout = STUDY_LAYOUT) -> list[str]:
     """Compositions that have an MD tree under ``root`` (not the derived ``<NC>-SOAPS``,
     ``<NC>-PBSSDB`` ... trees, which mirror its layout)."""
-    names = (p.parent.parent.parent.name for p in Path(root).glob("*/c/md/lammps"))
+    pattern = layout.cell_sizes_dir(root, "*").relative_to(root)
+    names = (p.relative_to(root).parts[0] for p in Path(root).glob(str(pattern)))
     return sorted(name for name in names if _is_composition(name))
 
 
@@ -102,19 +139,26 @@ class TreeStatus:
 
 
 def tree_status(
-    root: str | Path, compositions: list[str] | None = None, snapshot: str = "2000"
+    root: str | Path,
+    compositions: list[str] | None = None,
+    snapshot: str = "2000",
+    layout: TreeLayout = STUDY_LAYOUT,
 ) -> TreeStatus:
     """Walk ``root`` and count sub-runs per stage for every composition, cell size and run."""
     rows = []
     for nc in compositions or compositions_in(root):
-        members = database_members(root, nc)
-        for nat_dir in sorted(Path(root, nc, "c/md/lammps").glob("*")):
+        members = database_members(root, nc, layout)
+        for nat_dir in sorted(layout.cell_sizes_dir(root, nc).glob("*")):
             if not nat_dir.name.isdigit():
                 continue
-            subruns = discover_subruns(root, nc, int(nat_dir.name), snapshot)
+            pattern = layout.subrun_dir.format(
+                root=root, nc=nc, nat=nat_dir.name, snapshot=snapshot, run="{run}", sub="{sub}"
+            )
+            subruns = discover_subruns(pattern, nc, int(nat_dir.name), snapshot)
             per_run: dict[int, Counter] = {}
             for subrun in subruns:
-                stage = subrun_stage(root, subrun, (subrun.run, subrun.sub) in members)
+                in_database = (subrun.run, subrun.sub) in members
+                stage = subrun_stage(root, subrun, in_database, layout)
                 per_run.setdefault(subrun.run, Counter())[stage] += 1
             for run, counts in sorted(per_run.items()):
                 rows.append(

@@ -165,8 +165,14 @@ def test_mixed_database_is_byte_identical_for_one_seed_and_differs_for_another(t
     for run, seed in enumerate([7, 7, 8]):
         spec = MixedDatabaseSpec("DB2", ("Zr-Cu", "Cu-Cu"), {"Zr50Cu50": 20, "Zr25Cu75": 25}, seed)
         database = mix_databases(spec, sources)
-        write_mixed_legacy(database, spec, tmp_path / str(run))
-        save_store(database, tmp_path / str(run))
+        directory = tmp_path / str(run)
+        write_mixed_legacy(
+            database,
+            spec,
+            {bond: directory / f"DB2_{bond}.info" for bond in spec.bond_types},
+            {bond: directory / f"DB2_{bond}.bnd" for bond in spec.bond_types},
+        )
+        save_store(database, directory)
         outputs.append({p.name: p.read_bytes() for p in (tmp_path / str(run)).iterdir()})
     assert outputs[0] == outputs[1]
     assert outputs[0]["DB2_Zr-Cu.bnd"] != outputs[2]["DB2_Zr-Cu.bnd"]

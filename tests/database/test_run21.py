@@ -30,30 +30,31 @@ def _published(path: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def run21(study_data, tmp_path_factory):
     """The PBSSDB of run 21 built from the 15 real sub-runs, written to tmp."""
-    root = study_data / "G"
+    run_dir = study_data / "G" / NC / "c/md/lammps/100" / str(RUN) / "2000"
     subruns = [SubRun(NC, 100, RUN, sub) for sub in range(15)]
-    assert all(s.directory(root).is_dir() for s in subruns), "run 21 is incomplete"
+    assert all((run_dir / str(s.sub)).is_dir() for s in subruns), "run 21 is incomplete"
     out = tmp_path_factory.mktemp("run21")
     parameters = SoapParameters(SPECIES)
     files = []
     for subrun in subruns:
+        directory = run_dir / str(subrun.sub)  # the study's names, as the rules declare them
         status = determine_status(
-            subrun.file(root, "scf_out"),
-            subrun.file(root, "lobster_log"),
-            subrun.file(root, "icohplist"),
+            directory / f"{NC}.scf.out",
+            directory / f"{NC}.lb.out",
+            directory / "ICOHPLIST.lobster",
         )
         soap = out / "SOAPS" / f"{subrun.sub}.npz"
         if status.usable:  # the database reads SOAP only for usable sub-runs
-            atoms = read(subrun.file(root, "xyz"))
+            atoms = read(directory / f"{NC}.xyz")
             save_soap(soap, soap_vectors(atoms, parameters), parameters, atoms.symbols)
         files.append(
             SubRunFiles(
                 subrun=subrun,
                 status_code=status.code.study_code,
                 status_reason=status.reason,
-                xyz=subrun.file(root, "xyz"),
-                icohplist=subrun.file(root, "icohplist"),
-                neighbours=subrun.file(root, "neighbours"),
+                xyz=directory / f"{NC}.xyz",
+                icohplist=directory / "ICOHPLIST.lobster",
+                neighbours=directory / "lobsterin-quippy",
                 soap=soap,
                 provenance=status.provenance(),
             )

@@ -17,9 +17,10 @@ from glassbonds.model.evaluation import (
     metrics,
 )
 from glassbonds.model.files import load_model, save_model
-from glassbonds.model.fitting import FitOutputs, fit_from_store, resolve_size, without_cells
+from glassbonds.model.fitting import fit_from_store, resolve_size, without_cells
 from glassbonds.model.hyperparameters import read_chosen, select_grouped, write_chosen
 from glassbonds.model.joint import _joint_matrix, fit_joint
+from tests.factories import fit_outputs
 from tests.model.test_training import synthetic_bonds
 
 RUN21_COUNTS = {"Zr-Cu": 4931, "Zr-Zr": 2246, "Cu-Cu": 1652, "Zr-Al": 222, "Cu-Al": 136}
@@ -110,7 +111,7 @@ def test_the_fit_uses_the_chosen_hyperparameters_and_calibration(run21_store, tm
     assert scores["chosen"].sum() == 1 and len(scores) == 3  # two candidates + joint
     write_chosen(chosen, tmp_path / "chosen.json")
     assert read_chosen(tmp_path / "chosen.json").as_dict() == chosen.as_dict()
-    outputs = FitOutputs.in_directory(tmp_path, "fit")
+    outputs = fit_outputs(tmp_path, "fit")
     result = fit_from_store(
         run21_store,
         "Cu-Al",
@@ -189,7 +190,7 @@ def test_fit_outputs_name_the_icohp_program_and_mark_the_test_double(tmp_path):
     from glassbonds.model.fitting import SYNTHETIC_MARKER, read_info, run_fit
 
     bonds = synthetic_bonds(50)
-    outputs = FitOutputs.in_directory(tmp_path, "fit")
+    outputs = fit_outputs(tmp_path, "fit")
     provenance = {
         "icohp_programs": {"glassbonds-synthetic-lobster 1 (test double, NOT LOBSTER)": 15},
         "synthetic_icohp_subruns": 15,
@@ -200,7 +201,7 @@ def test_fit_outputs_name_the_icohp_program_and_mark_the_test_double(tmp_path):
     assert len(read_info(outputs.info)[0]) == 10  # comment lines do not break the reader
     _, metadata = load_model(outputs.model)
     assert metadata["training_database"] == provenance
-    real = FitOutputs.in_directory(tmp_path, "real")
+    real = fit_outputs(tmp_path, "real")
     run_fit(
         bonds,
         real,

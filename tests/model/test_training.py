@@ -17,7 +17,6 @@ from glassbonds.errors import InputError
 from glassbonds.model.kernel import load_model
 from glassbonds.model.training import (
     BondSet,
-    FitOutputs,
     Hyperparameters,
     cell_rmsd,
     check_bond_set,
@@ -25,7 +24,6 @@ from glassbonds.model.training import (
     learning_curve,
     read_dat,
     read_info,
-    result_stem,
     run_fit,
     select_hyperparameters,
     summarise_learning_curve,
@@ -34,6 +32,7 @@ from glassbonds.model.training import (
     write_learning_curve,
     write_selection,
 )
+from tests.factories import fit_outputs
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO.parent / "shared" / "data" / "prm-4-113603"
@@ -88,31 +87,10 @@ def synthetic_bonds(
 # ----------------------------------------------------------------------------- fit outputs
 
 
-def test_result_stem_matches_published_names():
-    hp = Hyperparameters(1.0, 0.5, 0.005)
-    assert result_stem("Zr49Cu49Al2", "Cu-Al", 2000, hp, 1000) == (
-        "Zr49Cu49Al2-Cu-Al-2000-1.0-0.5-0.005-1000"
-    )
-    assert result_stem("DB4", "Zr-Cu", 2000, Hyperparameters(1, 1, 0.04), 1000, "Zr45Cu45Al10") == (
-        "DB4-Zr45Cu45Al10-Zr-Cu-2000-1.0-1.0-0.04-1000"
-    )
-    assert result_stem("X", "Zr-Zr", 10, Hyperparameters(kernel="se", sigma=0.5), 5) == (
-        "X-Zr-Zr-10-SE-0.5-0.01-5"
-    )
-    if PUBLISHED.is_dir():
-        published = {p.stem for p in PUBLISHED.glob("*.dat")}
-        ours = {
-            result_stem("Zr49Cu49Al2", bt, 2000, STUDY_HYPERPARAMETERS[bt], 1000)
-            for bt in PUBLISHED_RMSE
-        }
-        assert ours == published
-
-
 def test_run_fit_writes_published_layouts(tmp_path):
     bonds = synthetic_bonds(150)
     hp = Hyperparameters(1.0, 0.5, 0.005)
-    stem = result_stem("TEST", "Zr-Cu", 100, hp, 40)
-    outputs = FitOutputs.in_directory(tmp_path, stem)
+    outputs = fit_outputs(tmp_path, "TEST-Zr-Cu-100-1.0-0.5-0.005-40")
     result = run_fit(bonds, outputs, 100, 40, hp, seed=3)
     assert outputs.dat.name == "TEST-Zr-Cu-100-1.0-0.5-0.005-40.dat"
 
@@ -166,7 +144,7 @@ def test_published_files_parse_with_our_readers_and_match_our_layout(tmp_path):
     )
     # Our lines have exactly the published widths.
     bonds = synthetic_bonds(60)
-    outputs = FitOutputs.in_directory(tmp_path, "x")
+    outputs = fit_outputs(tmp_path, "x")
     run_fit(bonds, outputs, 40, 20, Hyperparameters(), seed=0)
     published_info = info.read_text().splitlines()
     ours = outputs.info.read_text().splitlines()
@@ -183,7 +161,8 @@ def test_cross_database_fit_and_descriptor_mismatch(tmp_path):
     train = synthetic_bonds(80, seed=1, database="DB4")
     test = synthetic_bonds(50, seed=2, database="Zr45Cu45Al10")
     _, result = fit_and_test(train, 60, 30, Hyperparameters(), seed=0, test=test)
-    assert result.stem() == "DB4-Zr45Cu45Al10-Zr-Cu-60-1.0-0.5-0.01-30"
+    assert (result.train_database, result.test_database) == ("DB4", "Zr45Cu45Al10")
+    assert (result.n_train, result.n_test) == (60, 30)
     other = synthetic_bonds(50, seed=2, params={**SOAP_PARAMS, "r_cut": 5.0})
     with pytest.raises(InputError, match="different SOAP parameters"):
         fit_and_test(train, 60, 30, Hyperparameters(), seed=0, test=other)

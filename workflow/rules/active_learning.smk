@@ -5,7 +5,10 @@ rule suggest_subruns:
     input:
         **fit_inputs(),
         models=[fitted_model(bond) for bond in model_bond_types()],
-        candidates=[str(s.file(ROOT, "xyz")) for s in candidate_subruns()],
+        candidates=[
+            subrun_path(rules.describe_subrun.input.xyz, s)
+            for s in candidate_subruns()
+        ],
     output:
         table=SUGGESTED_SUBRUNS,
         fragment=NEXT_DFT_CONFIG,

@@ -53,41 +53,45 @@ for _nc in config["compositions"]:
         raise ValueError(f"config keys compositions and natoms: {error}") from None
 
 
-def pattern(template, root=ROOT, **fixed):
-    """A tree pattern with root and snapshot filled in and the other fields as wildcards."""
-    fields = dict(nc="{nc}", nat="{nat}", run="{run}", sub="{sub}", db="{db}")
-    fields.update(root=root, snapshot=SNAPSHOT, **fixed)
-    return template.format(**fields)
-
-
-RUN_DIR = pattern(tree.RUN_DIR)
-SUBRUN_DIR = pattern(tree.SUBRUN_DIR)
-SOAP_FILE = pattern(tree.SOAP_FILE, root=DERIVED)
-PBSSDB_DIR = pattern(tree.PBSSDB_DIR, root=DERIVED)
+# The tree's directories. Files are named by the rules that write them: each file of the
+# tree is a literal output of one rule (README "The data tree"; grep a name to find its rule).
+RUN_DIR = f"{ROOT}/{{nc}}/c/md/lammps/{{nat}}/{{run}}"
+SUBRUN_DIR = f"{RUN_DIR}/{SNAPSHOT}/{{sub}}"
+# A sub-run's derived files, under DERIVED: its status in the mirror of its directory, its
+# SOAP vectors in the study's <NC>-SOAPS tree.
+STATUS_DIR = f"{DERIVED}/{{nc}}/c/md/lammps/{{nat}}/{{run}}/{SNAPSHOT}/{{sub}}"
+SOAP_DIR = f"{DERIVED}/{{nc}}-SOAPS/c/md/lammps/{{nat}}/{{run}}/{SNAPSHOT}/{{sub}}"
+PBSSDB_DIR = f"{DERIVED}/{{nc}}-PBSSDB"
 PCSSDB_DIR = f"{DERIVED}/{{nc}}-PCSSDB"
-PCSSDB_STORE_FILES = ["clusters.parquet", "soap.npy", "metadata.json"]
+MIXED_DIR = f"{DERIVED}/{{db}}"
 ACTIVE_LEARNING_DIR = f"{DERIVED}/active-learning"
 SUGGESTED_SUBRUNS = f"{ACTIVE_LEARNING_DIR}/suggested-subruns.tsv"
 NEXT_DFT_CONFIG = f"{ACTIVE_LEARNING_DIR}/next-dft-subruns.yaml"
-MIXED_DIR = pattern(tree.MIXED_DIR, root=DERIVED)
 BOND_TYPES = bond_types(SPECIES)
+# The files of a database store (glassbonds.database.store), as the model rules read them.
 STORE_FILES = ["bonds.parquet", "soap.npy", "metadata.json"]
 
 
-STATUS_DIR = pattern(tree.SUBRUN_DIR, root=DERIVED)
+def subrun_path(path, subrun):
+    """A rule's sub-run file pattern (e.g. rules.describe_subrun.output.soap) for one sub-run."""
+    return path.format(nc=subrun.nc, nat=subrun.nat, run=subrun.run, sub=subrun.sub)
 
 
-def subrun_file(kind):
-    """Pattern of one sub-run file (kind: a key of glassbonds.tree.SUBRUN_FILES); the status
-    is derived, so it lies in the mirror of the sub-run directory under DERIVED."""
-    directory = STATUS_DIR if kind == "status" else SUBRUN_DIR
-    return f"{directory}/{tree.SUBRUN_FILES[kind]}"
+def subrun_paths(nc, path):
+    """A rule's sub-run file pattern for every sub-run of a composition that gets DFT."""
+    return [subrun_path(path, s) for s in subruns_of(nc)]
+
+
+def discovered_subruns(nc):
+    """Sub-run directories found on disk for one composition (adopting a tree)."""
+    directory = SUBRUN_DIR.format(nc=nc, nat=NATOMS, run="{run}", sub="{sub}")
+    return tree.discover_subruns(directory, nc, NATOMS, SNAPSHOT)
 
 
 def configured_subruns(nc):
     """Every sub-run of a composition: from config (md) or found on disk (existing)."""
     if config["subrun_source"] == "existing":
-        found = tree.discover_subruns(ROOT, nc, NATOMS, SNAPSHOT)
+        found = discovered_subruns(nc)
         if config["runs"] != "discover":
             found = [s for s in found if s.run in config["runs"]]
         return found
@@ -104,7 +108,7 @@ def missing_runs(nc):
     """Configured runs with no sub-run on disk when adopting a tree (reported, not hidden)."""
     if config["subrun_source"] != "existing" or config["runs"] == "discover":
         return []
-    return tree.missing_runs(ROOT, nc, NATOMS, config["runs"], SNAPSHOT)
+    return tree.missing_runs(discovered_subruns(nc), config["runs"])
 
 
 def pbssdb_missing_runs(wildcards):
@@ -143,15 +147,6 @@ def candidate_subruns():
     ]
 
 
-def expand_subruns(nc, kind):
-    """Paths of one file kind for every sub-run of a composition."""
-    if kind == "soap":
-        return [str(s.soap_file(DERIVED)) for s in subruns_of(nc)]
-    if kind == "status":
-        return [str(s.file(DERIVED, kind)) for s in subruns_of(nc)]
-    return [str(s.file(ROOT, kind)) for s in subruns_of(nc)]
-
-
 # ---------------------------------------------------------------- generate and DFT
 
 
@@ -183,9 +178,12 @@ SCRATCH_DIR = f"{os.path.abspath(config['qe']['scratch_dir'])}/{{nc}}/{{nat}}/{{
 
 
 def status_inputs(wildcards):
-    """The outputs a status is read from. Adopted trees may lack some: only existing ones."""
+    """The files a sub-run status is read from, as named in the params of describe_subrun
+    (written by rules qe_scf and lobster). Adopted trees may lack some: only existing ones.
+    """
+    params = rules.describe_subrun.params
     files = {
-        kind: subrun_file(kind).format(**wildcards)
+        kind: getattr(params, kind).format(**wildcards)
         for kind in ("scf_out", "lobster_log", "icohplist")
     }
     if config["subrun_source"] == "existing":
@@ -193,43 +191,29 @@ def status_inputs(wildcards):
     return files
 
 
-def pbssdb_inputs(wildcards):
-    nc = wildcards.nc
-    inputs = {
-        kind: expand_subruns(nc, kind)
-        for kind in ("status", "xyz", "neighbours", "soap")
-    }
-    if config["subrun_source"] == "existing":
-        # an adopted sub-run may hold only its .xyz: its status (and ND.info) says so
-        for kind in ("icohplist", "neighbours"):
-            inputs[kind] = [p for p in expand_subruns(nc, kind) if Path(p).exists()]
-    else:
-        inputs["icohplist"] = expand_subruns(nc, "icohplist")
-    if not inputs["status"]:
-        raise ValueError(f"composition {nc}: no sub-run found under {ROOT}/{nc}")
+def database_inputs(**patterns):
+    """Input function of a composition's databases (rules pbssdb, pcssdb): each of the rules'
+    sub-run file ``patterns`` for every sub-run, in sub-run order (params ``subruns``).
+
+    An adopted sub-run may hold only its structure: its ``icohplist`` and ``neighbours`` are
+    then left out (its status, and ND.info, say why)."""
+    optional = ("icohplist", "neighbours")
+
+    def inputs(wildcards):
+        nc = wildcards.nc
+        files = {kind: subrun_paths(nc, path) for kind, path in patterns.items()}
+        if config["subrun_source"] == "existing":
+            for kind in optional:
+                files[kind] = [p for p in files[kind] if Path(p).exists()]
+        if not files["status"]:
+            raise ValueError(f"composition {nc}: no sub-run found under {ROOT}/{nc}")
+        return files
+
     return inputs
 
 
 def pbssdb_subruns(wildcards):
     return [[s.run, s.sub, s.nat, s.snapshot] for s in subruns_of(wildcards.nc)]
-
-
-def pbssdb_outputs(nc="{nc}"):
-    """Named outputs of the PBSSDB: the study's text files, summary.tsv and the store."""
-    base = PBSSDB_DIR.format(nc=nc)
-    return {
-        "bnd": [f"{base}/{bond}.bnd" for bond in BOND_TYPES],
-        "nd_info": f"{base}/ND.info",
-        "nd_reasons": f"{base}/ND-reasons.tsv",
-        "dub_info": f"{base}/DUB.info",
-        "summary": f"{base}/summary.tsv",
-        "store": [f"{base}/{name}" for name in STORE_FILES],
-    }
-
-
-def flat(outputs):
-    """The paths of a dict of named outputs (strings or lists), as one list."""
-    return [p for v in outputs.values() for p in ([v] if isinstance(v, str) else v)]
 
 
 def mixed_bond_types(spec):
@@ -243,17 +227,6 @@ def mixed_inputs(spec):
         "metadata": [f"{store}/metadata.json" for store in stores],
         "data": [f"{store}/{name}" for store in stores for name in STORE_FILES[:2]],
     }
-
-
-def mixed_outputs(name):
-    base = MIXED_DIR.format(db=name)
-    spec = next(s for s in config["mixed_databases"] if s["name"] == name)
-    legacy = [
-        f"{base}/{name}_{bond}.{ext}"
-        for bond in mixed_bond_types(spec)
-        for ext in ("info", "bnd")
-    ]
-    return legacy + [f"{base}/{file}" for file in STORE_FILES]
 
 
 def database_store(name):
@@ -349,12 +322,6 @@ def fit_inputs(wildcards=None):
     return inputs
 
 
-def hyperparameter(name):
-    return (
-        lambda wildcards: MODEL["hyperparameters"].get(wildcards.bond, {}).get(name, 0)
-    )
-
-
 def model_targets():
     targets = []
     for bond in model_bond_types():
@@ -387,16 +354,17 @@ def inference_targets():
 
 
 def all_targets():
+    """Every file the workflow makes (rule all), from the rules' own outputs."""
     targets = []
     for nc in config["compositions"]:
-        targets += flat(pbssdb_outputs(nc))
+        targets += expand(rules.pbssdb.output, nc=nc)
         if config["per_cluster"]["enabled"]:
-            targets += [f"{PCSSDB_DIR.format(nc=nc)}/{el}.xyz" for el in SPECIES]
-            targets.append(f"{TT_DIR}/per-atom-{nc}/{nc}-per-atom-grouped-cv.tsv")
+            targets += expand(rules.pcssdb.output.xyz, nc=nc)
+            targets += expand(rules.per_atom_model.output.summary, nc=nc)
     if candidate_subruns():
         targets += [SUGGESTED_SUBRUNS, NEXT_DFT_CONFIG]
     for spec in config.get("mixed_databases", []):
-        targets += mixed_outputs(spec["name"])
+        targets += getattr(rules, f"mixed_database_{spec['name']}").output
     targets += model_targets()
     targets += inference_targets()
     targets += REPORT_TARGETS

@@ -1,5 +1,13 @@
 # DFT and bonding: pseudopotentials (ld1.x), Quantum ESPRESSO scf (pw.x), LOBSTER.
 
+# QE's outdir of one sub-run (charge density, wavefunctions): written by rule qe_scf, read by
+# rule lobster, then removed by Snakemake (temp) unless config qe.keep_scratch.
+QE_SCRATCH = (
+    directory(SCRATCH_DIR)
+    if config["qe"]["keep_scratch"]
+    else temp(directory(SCRATCH_DIR))
+)
+
 
 rule pseudopotential:
     input:
@@ -16,10 +24,11 @@ rule pseudopotential:
 
 rule qe_scf:
     input:
-        scf_in=subrun_file("scf_in"),
+        scf_in=rules.subrun_inputs.output.scf_in,
         pseudopotentials=pseudopotential_files,
     output:
-        scf_out=subrun_file("scf_out"),
+        scf_out=f"{SUBRUN_DIR}/{{nc}}.scf.out",
+        scratch=QE_SCRATCH,
     log:
         f"{LOGS}/qe_scf/{{nc}}/{{nat}}/{{run}}/{{sub}}.log",
     conda:
@@ -28,20 +37,19 @@ rule qe_scf:
         tasks=config["qe"]["tasks"],
         pools=config["qe"]["pools"],
         mpi="srun",
-    params:
-        scratch=SCRATCH_DIR,
     script:
         "../../scripts/run_pw.py"
 
 
 rule lobster:
     input:
-        scf_out=subrun_file("scf_out"),
-        lobsterin=subrun_file("lobsterin"),
+        scf_out=rules.qe_scf.output.scf_out,
+        scratch=rules.qe_scf.output.scratch,
+        lobsterin=rules.subrun_inputs.output.lobsterin,
     output:
-        icohplist=subrun_file("icohplist"),
-        lobster_log=subrun_file("lobster_log"),
-        lobsterout=subrun_file("lobsterout"),
+        icohplist=f"{SUBRUN_DIR}/ICOHPLIST.lobster",
+        lobster_log=f"{SUBRUN_DIR}/{{nc}}.lb.out",
+        lobsterout=f"{SUBRUN_DIR}/lobsterout",
     log:
         f"{LOGS}/lobster/{{nc}}/{{nat}}/{{run}}/{{sub}}.log",
     conda:
@@ -51,7 +59,5 @@ rule lobster:
         command=config["lobster"]["command"],
         run_on_unconverged_scf=config["lobster"]["run_on_unconverged_scf"],
         test_double=config["lobster"]["test_double"],
-        scratch=SCRATCH_DIR,
-        keep_scratch=config["qe"]["keep_scratch"],
     script:
         "../../scripts/run_lobster.py"

@@ -7,32 +7,53 @@ rule describe_subrun:
     # SOAP (seconds) after a LOBSTER rerun (hours) costs nothing.
     input:
         unpack(status_inputs),
-        xyz=subrun_file("xyz"),
+        xyz=f"{SUBRUN_DIR}/{{nc}}.xyz",  # written by rule subrun_inputs
     output:
-        soap=SOAP_FILE,
-        status=subrun_file("status"),
+        soap=f"{SOAP_DIR}/SOAPS.npz",
+        status=f"{STATUS_DIR}/subrun.status",
     log:
         f"{LOGS}/describe_subrun/{{nc}}/{{nat}}/{{run}}/{{sub}}.log",
     conda:
         "../../envs/python.yaml"
     params:
         species=SPECIES,
-        soap=config["soap"],
-        scf_out=subrun_file("scf_out"),
-        lobster_log=subrun_file("lobster_log"),
-        icohplist=subrun_file("icohplist"),
-        lobsterout=subrun_file("lobsterout"),
-        quality=config.get("lobster", {}).get("quality", {}),
+        soap=lookup(dpath="soap", within=config),
+        # written by rules qe_scf and lobster: inputs when present (status_inputs), read as
+        # absent otherwise (an adopted tree may lack them)
+        scf_out=f"{SUBRUN_DIR}/{{nc}}.scf.out",
+        lobster_log=f"{SUBRUN_DIR}/{{nc}}.lb.out",
+        icohplist=f"{SUBRUN_DIR}/ICOHPLIST.lobster",
+        lobsterout=f"{SUBRUN_DIR}/lobsterout",
+        quality=lookup(dpath="lobster/quality", within=config, default={}),
         pseudo_dirs=status_pseudo_dirs(),
     script:
         "../../scripts/describe_subrun.py"
 
 
+# What a composition's databases (rules pbssdb, pcssdb) read of each of its sub-runs.
+DATABASE_INPUTS = database_inputs(
+    status=rules.describe_subrun.output.status,
+    xyz=rules.describe_subrun.input.xyz,
+    soap=rules.describe_subrun.output.soap,
+    neighbours=f"{SUBRUN_DIR}/lobsterin-quippy",  # written by rule subrun_inputs
+    icohplist=rules.describe_subrun.params.icohplist,
+)
+
+
 rule pbssdb:
     input:
-        unpack(pbssdb_inputs),
+        unpack(DATABASE_INPUTS),
     output:
-        **pbssdb_outputs(),
+        bnd=[f"{PBSSDB_DIR}/{bond}.bnd" for bond in BOND_TYPES],
+        nd_info=f"{PBSSDB_DIR}/ND.info",
+        nd_reasons=f"{PBSSDB_DIR}/ND-reasons.tsv",
+        dub_info=f"{PBSSDB_DIR}/DUB.info",
+        summary=f"{PBSSDB_DIR}/summary.tsv",
+        store=[
+            f"{PBSSDB_DIR}/bonds.parquet",
+            f"{PBSSDB_DIR}/soap.npy",
+            f"{PBSSDB_DIR}/metadata.json",
+        ],
     log:
         f"{LOGS}/pbssdb/{{nc}}.log",
     conda:
@@ -43,7 +64,7 @@ rule pbssdb:
         missing_runs=pbssdb_missing_runs,
         species=SPECIES,
         bond_types=BOND_TYPES,
-        soap=config["soap"],
+        soap=lookup(dpath="soap", within=config),
     script:
         "../../scripts/pbssdb.py"
 
@@ -56,7 +77,19 @@ for _spec in config.get("mixed_databases", []):
         input:
             **mixed_inputs(_spec),
         output:
-            mixed_outputs(_spec["name"]),
+            info=[
+                f"{DERIVED}/{_spec['name']}/{_spec['name']}_{bond}.info"
+                for bond in mixed_bond_types(_spec)
+            ],
+            bnd=[
+                f"{DERIVED}/{_spec['name']}/{_spec['name']}_{bond}.bnd"
+                for bond in mixed_bond_types(_spec)
+            ],
+            store=[
+                f"{DERIVED}/{_spec['name']}/bonds.parquet",
+                f"{DERIVED}/{_spec['name']}/soap.npy",
+                f"{DERIVED}/{_spec['name']}/metadata.json",
+            ],
         log:
             f"{LOGS}/mixed_database/{_spec['name']}.log",
         conda:

@@ -44,10 +44,10 @@ rule subrun_inputs:
     input:
         dump=rules.lammps_run.output.dump,
     output:
-        xyz=subrun_file("xyz"),
-        scf_in=subrun_file("scf_in"),
-        lobsterin=subrun_file("lobsterin"),
-        neighbours=subrun_file("neighbours"),
+        xyz=f"{SUBRUN_DIR}/{{nc}}.xyz",
+        scf_in=f"{SUBRUN_DIR}/{{nc}}.scf.in",
+        lobsterin=f"{SUBRUN_DIR}/lobsterin",
+        neighbours=f"{SUBRUN_DIR}/lobsterin-quippy",
     log:
         f"{LOGS}/subrun_inputs/{{nc}}/{{nat}}/{{run}}/{{sub}}.log",
     conda:

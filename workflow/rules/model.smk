@@ -33,9 +33,13 @@ rule fit:
     conda:
         "../../envs/python.yaml"
     params:
-        zeta=hyperparameter("zeta"),
-        sigma=hyperparameter("sigma"),
-        gamma=hyperparameter("gamma"),
+        zeta=lookup(dpath="model/hyperparameters/{bond}/zeta", within=config, default=0),
+        sigma=lookup(
+            dpath="model/hyperparameters/{bond}/sigma", within=config, default=0
+        ),
+        gamma=lookup(
+            dpath="model/hyperparameters/{bond}/gamma", within=config, default=0
+        ),
         bond_type="{bond}",
         n_train=lambda wildcards: per_type(MODEL["ntrain"], wildcards.bond),
         n_test=lambda wildcards: per_type(MODEL["ntest"], wildcards.bond),
@@ -69,9 +73,13 @@ rule learning_curve:
         n_test=lambda wildcards: per_type(MODEL["ntest"], wildcards.bond),
         seeds=list(range(MODEL["learning_curve"]["seeds"])),
         kernel=MODEL["kernel"],
-        zeta=hyperparameter("zeta"),
-        sigma=hyperparameter("sigma"),
-        gamma=hyperparameter("gamma"),
+        zeta=lookup(dpath="model/hyperparameters/{bond}/zeta", within=config, default=0),
+        sigma=lookup(
+            dpath="model/hyperparameters/{bond}/sigma", within=config, default=0
+        ),
+        gamma=lookup(
+            dpath="model/hyperparameters/{bond}/gamma", within=config, default=0
+        ),
     script:
         "../../scripts/learning_curve.py"
 
@@ -161,9 +169,9 @@ rule grouped_cv:
 rule validate_cell:
     input:
         models=[fitted_model(bond) for bond in model_bond_types()],
-        xyz=subrun_file("xyz"),
-        soap=SOAP_FILE,
-        icohplist=subrun_file("icohplist"),
+        xyz=rules.describe_subrun.input.xyz,
+        soap=rules.describe_subrun.output.soap,
+        icohplist=rules.describe_subrun.params.icohplist,
     output:
         rmsd=f"{TT_DIR}/validation-{TRAIN_LABEL}/{{nc}}-{{nat}}-{{run}}-{{sub}}.tsv",
         bonds=f"{TT_DIR}/validation-{TRAIN_LABEL}/{{nc}}-{{nat}}-{{run}}-{{sub}}-bonds.tsv",

@@ -4,13 +4,17 @@
 
 rule pcssdb:
     input:
-        unpack(pbssdb_inputs),
+        unpack(DATABASE_INPUTS),
     output:
         xyz=[f"{PCSSDB_DIR}/{element}.xyz" for element in SPECIES],
         idx=[f"{PCSSDB_DIR}/{element}.xyz.idx" for element in SPECIES],
         nd_info=f"{PCSSDB_DIR}/ND.info",
         dub_info=f"{PCSSDB_DIR}/DUB.info",
-        store=[f"{PCSSDB_DIR}/{name}" for name in PCSSDB_STORE_FILES],
+        store=[
+            f"{PCSSDB_DIR}/clusters.parquet",
+            f"{PCSSDB_DIR}/soap.npy",
+            f"{PCSSDB_DIR}/metadata.json",
+        ],
     log:
         f"{LOGS}/pcssdb/{{nc}}.log",
     conda:
@@ -19,14 +23,14 @@ rule pcssdb:
         nc="{nc}",
         subruns=pbssdb_subruns,
         species=SPECIES,
-        soap=config["soap"],
+        soap=lookup(dpath="soap", within=config),
     script:
         "../../scripts/pcssdb.py"
 
 
 rule per_atom_model:
     input:
-        store=[f"{PCSSDB_DIR}/{name}" for name in PCSSDB_STORE_FILES],
+        store=rules.pcssdb.output.store,
     output:
         summary=f"{TT_DIR}/per-atom-{{nc}}/{{nc}}-per-atom-grouped-cv.tsv",
         held_out=f"{TT_DIR}/per-atom-{{nc}}/{{nc}}-per-atom-held-out.tsv",

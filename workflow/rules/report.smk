@@ -9,7 +9,7 @@ rule report_status:
         status=[
             path
             for nc in config["compositions"]
-            for path in expand_subruns(nc, "status")
+            for path in subrun_paths(nc, rules.describe_subrun.output.status)
         ],
     output:
         html=report(
@@ -43,9 +43,7 @@ rule report_status:
 
 rule report_databases:
     input:
-        summaries=[
-            f"{PBSSDB_DIR.format(nc=nc)}/summary.tsv" for nc in config["compositions"]
-        ],
+        summaries=expand(rules.pbssdb.output.summary, nc=config["compositions"]),
         pbssdb_metadata=[
             f"{PBSSDB_DIR.format(nc=nc)}/metadata.json"
             for nc in config["compositions"]

@@ -99,18 +99,18 @@ def _sampled_provenance(
 
 
 def write_mixed_legacy(
-    database: BondDatabase, spec: MixedDatabaseSpec, directory: str | Path
+    database: BondDatabase,
+    spec: MixedDatabaseSpec,
+    info_files: Mapping[str, str | Path],
+    bnd_files: Mapping[str, str | Path],
 ) -> None:
-    """``<DB>_<A>-<B>.info`` (name, bond type, bonds per composition) and ``.bnd`` (rows
-    prefixed by the index of their source composition), as the study wrote them."""
-    directory = Path(directory)
+    """The study's text files of each bond type of ``spec``: ``info_files[bond_type]`` (name,
+    bond type, bonds per composition; ``<DB>_<A>-<B>.info`` in the workflow) and
+    ``bnd_files[bond_type]`` (rows prefixed by the index of their source composition)."""
     for bond_type in spec.bond_types:
         info = f"{spec.name} {bond_type}\n" + "".join(
             f"{nc} {count}\n" for nc, count in spec.counts.items()
         )
-        write_text(directory / f"{spec.name}_{bond_type}.info", info)
+        write_text(info_files[bond_type], info)
         rows = database.rows[database.rows["bond_type"] == bond_type]
-        write_text(
-            directory / f"{spec.name}_{bond_type}.bnd",
-            bnd_text(rows, with_source=list(spec.counts)),
-        )
+        write_text(bnd_files[bond_type], bnd_text(rows, with_source=list(spec.counts)))

@@ -40,8 +40,8 @@ class SubRunFiles:
     status_code: int
     status_reason: str
     xyz: Path
-    icohplist: Path
-    neighbours: Path
+    icohplist: Path | None  # None: absent from an adopted sub-run (its status says so)
+    neighbours: Path | None
     soap: Path
     provenance: dict = field(default_factory=dict)  # SubRunStatus.provenance()
 
@@ -94,6 +94,9 @@ def read_subrun(files: SubRunFiles, descriptor: Mapping | None = None) -> SubRun
     SOAP vectors were made with parameters other than ``descriptor``.
     """
     atoms = read_cell(files.xyz)
+    for path, kind in ((files.icohplist, "ICOHPLIST"), (files.neighbours, "neighbour list")):
+        if path is None:
+            raise InputError(Path(files.xyz).parent, f"no {kind} in this sub-run directory")
     icohp = read_icohplist(files.icohplist)
     if not Path(files.neighbours).is_file():
         raise InputError(files.neighbours, "missing", "write it from the sub-run's structure")
@@ -147,7 +150,7 @@ def declared_subrun_files(
     ``status_files``, ``xyz_files`` and ``soap_files`` hold one path per sub-run;
     ``neighbour_files`` and ``icohplists`` only those that exist (an adopted sub-run may hold
     only its structure), matched to their sub-run by the directory of its ``.xyz``. A sub-run
-    without one gets the path its directory would hold, which its status says is absent.
+    without one gets ``None`` there (its status says why; reading it raises).
     """
     if not len(subruns) == len(status_files) == len(xyz_files) == len(soap_files):
         raise InputError("database inputs", "one status, structure and SOAP file per sub-run")
@@ -165,8 +168,8 @@ def declared_subrun_files(
                 status_code=status.code.study_code,
                 status_reason=status.reason,
                 xyz=Path(xyz),
-                icohplist=icohplist_in.get(directory, directory / "ICOHPLIST.lobster"),
-                neighbours=neighbours_in.get(directory, directory / "lobsterin-quippy"),
+                icohplist=icohplist_in.get(directory),
+                neighbours=neighbours_in.get(directory),
                 soap=Path(soap),
                 provenance=status.provenance(),
             )

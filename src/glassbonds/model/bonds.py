@@ -80,26 +80,6 @@ class Hyperparameters:
             baseline=self.baseline,
         )
 
-    def name_fields(self) -> str:
-        """``ZETA-SIGMA-GAMMA`` as the original script wrote them (Python ``str(float)``)."""
-        zeta = {"se": "SE", "ou": "OU"}.get(self.kernel, str(float(self.zeta)))
-        return f"{zeta}-{float(self.sigma)!s}-{float(self.gamma)!s}"
-
-
-def result_stem(
-    train_database: str,
-    bond_type: str,
-    n_train: int,
-    hyperparameters: Hyperparameters,
-    n_test: int,
-    test_database: str | None = None,
-) -> str:
-    """Output name without suffix; cross-database runs prefix ``<TRAIN>-<TEST>-``."""
-    databases = train_database
-    if test_database is not None and test_database != train_database:
-        databases = f"{train_database}-{test_database}"
-    return f"{databases}-{bond_type}-{n_train}-{hyperparameters.name_fields()}-{n_test}"
-
 
 def load_bond_set(database_dir: str | Path, bond_type: str) -> BondSet:
     """The bonds of one type from a bond database store directory (``bonds.parquet``,

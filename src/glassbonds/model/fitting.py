@@ -1,10 +1,9 @@
 """One fit per bond type: seeded train/test split, the published output layouts, the model file.
 
-Fit outputs keep the original names and layouts so that users can compare with the published
-results: ``<NC>-<A>-<B>-<NTRAIN>-<ZETA>-<SIGMA>-<GAMMA>-<NTEST>.dat/.info/.png`` (cross-database
-runs: ``<TRAIN>-<TEST>-<A>-<B>-...``), numbers written with Python's ``str(float)`` as the
-original script did (``2000-1.0-0.5-0.005-1000``; SE/OU kernels put ``SE``/``OU`` in place of
-zeta), plus the fitted model as ``.npz`` for inference (``files.py``).
+Fit outputs keep the original layouts (``.dat``, ``.info``, parity ``.png``) so that users can
+compare with the published results, plus the fitted model as ``.npz`` for inference. Their
+paths come from rule ``fit``, which names them as the study did
+(``<NC>-<A>-<B>-<NTRAIN>-<ZETA>-<SIGMA>-<GAMMA>-<NTEST>``; ``fit_stem`` in common.smk).
 """
 
 from __future__ import annotations
@@ -24,7 +23,6 @@ from glassbonds.model.bonds import (
     _require,
     check_bond_set,
     check_same_descriptors,
-    result_stem,
 )
 from glassbonds.model.figures import pyplot_free_figure, save_figure
 from glassbonds.model.files import save_model
@@ -72,17 +70,6 @@ class FitResult:
     def max_icohp(self) -> float:
         """Largest -ICOHP among predictions and targets (the original's ``higher``)."""
         return float(max(np.max(self.predicted), np.max(self.target), 0.0))
-
-    def stem(self) -> str:
-        test = self.test_database if self.test_database != self.train_database else None
-        return result_stem(
-            self.train_database,
-            self.bond_type,
-            self.n_train,
-            self.hyperparameters,
-            self.n_test,
-            test,
-        )
 
     def summary(self) -> dict[str, float]:
         """The .info summary in the published order, then MAX_ICOHP."""
@@ -275,11 +262,6 @@ class FitOutputs:
     info: Path
     png: Path
     model: Path
-
-    @classmethod
-    def in_directory(cls, directory: str | Path, stem: str) -> FitOutputs:
-        base = Path(directory) / stem
-        return cls(*(base.with_name(stem + s) for s in (".dat", ".info", ".png", ".npz")))
 
 
 def write_fit_outputs(

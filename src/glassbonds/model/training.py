@@ -12,7 +12,6 @@ from glassbonds.model.bonds import (  # noqa: F401
     check_bond_set,
     check_same_descriptors,
     load_bond_set,
-    result_stem,
 )
 from glassbonds.model.fitting import (  # noqa: F401
     FitOutputs,
