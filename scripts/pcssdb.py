@@ -1,8 +1,8 @@
 """Rule pcssdb: the per-cluster database of one composition (create_SSDB.py's PC mode).
 
 input: ``status``, ``xyz``, ``neighbours``, ``soap`` (one per sub-run, params order) and
-``icohplist`` (those that exist). output: ``xyz`` (one per centre element, params order),
-``nd_info``, ``dub_info``, ``store`` files. params: ``nc``, ``subruns``, ``species``, ``soap``.
+``icohplist`` (those that exist). output: ``xyz`` and ``idx`` (one per centre element,
+params order), ``nd_info``, ``dub_info``, ``store`` files. params: ``nc``, ``subruns``, ``species``, ``soap``.
 """
 
 from pathlib import Path
@@ -39,6 +39,7 @@ with rule_log(snakemake.log[0]):  # noqa: F821
     write_pcssdb(
         result,
         dict(zip(sm.params.species, sm.output.xyz, strict=True)),
+        dict(zip(sm.params.species, sm.output.idx, strict=True)),
         sm.output.nd_info,
         sm.output.dub_info,
         Path(sm.output.store[0]).parent,

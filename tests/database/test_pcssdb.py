@@ -73,6 +73,7 @@ def written(run21, tmp_path_factory) -> Path:
     write_pcssdb(
         result,
         {element: out / f"{element}.xyz" for element in SPECIES},
+        {element: out / f"{element}.xyz.idx" for element in SPECIES},
         out / "ND.info",
         out / "DUB.info",
         out / "store",

@@ -164,14 +164,17 @@ def cluster_xyz_text(record: ClusterRecord) -> str:
 def write_pcssdb(
     result: PcssdbResult,
     xyz_files: Mapping[str, str | Path],
+    idx_files: Mapping[str, str | Path],
     nd_info: str | Path,
     dub_info: str | Path,
     store: str | Path,
 ) -> None:
-    """Write ``<El>.xyz`` (+ ``.idx`` beside each), ND.info, DUB.info and the store.
+    """Write the clusters of each centre element (``<El>.xyz`` and its index ``<El>.xyz.idx``
+    in the workflow), ND.info, DUB.info and the store.
 
-    ``xyz_files`` maps every centre element of the species to its output path; an element
-    without clusters gets an empty file, so the outputs are the same for every composition.
+    ``xyz_files`` and ``idx_files`` map every centre element of the species to its output
+    paths; an element without clusters gets an empty file, so the outputs are the same for
+    every composition.
     """
     unknown = sorted({r.atoms[0].symbol for r in result.clusters} - set(xyz_files))
     if unknown:
@@ -184,7 +187,7 @@ def write_pcssdb(
             for offset, block in zip(offsets, blocks, strict=True)
         ]
         write_text(path, "".join(blocks))
-        write_text(f"{path}.idx", "\n".join(index) + "\n")
+        write_text(idx_files[element], "\n".join(index) + "\n")
     write_text(nd_info, nd_info_text(result.not_done))
     write_text(dub_info, dub_info_text(result.dropped_clusters))
     store = Path(store)
