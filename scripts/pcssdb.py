@@ -2,7 +2,8 @@
 
 input: ``status``, ``xyz``, ``neighbours``, ``soap`` (one per sub-run, params order) and
 ``icohplist`` (those that exist). output: ``xyz`` and ``idx`` (one per centre element,
-params order), ``nd_info``, ``dub_info``, ``store`` files. params: ``nc``, ``subruns``, ``species``, ``soap``.
+params order), ``nd_info``, ``dub_info``, ``store`` files. params: ``nc``, ``subruns``,
+``species``, ``soap``.
 """
 
 from pathlib import Path
