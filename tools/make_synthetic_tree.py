@@ -7,9 +7,11 @@ Two kinds:
     (``subrun_source: md``). Every run has its LAMMPS files, every sub-run its four input
     files (``<NC>.xyz``, ``<NC>.scf.in``, ``lobsterin``, ``lobsterin-quippy``); runs up to
     ``--scf-runs`` also have ``<NC>.scf.out`` and runs up to ``--lobster-runs`` the LOBSTER
-    outputs; no sub-run has its status or SOAP yet. Files are small placeholders (a dry run
-    looks at existence and mtimes only) whose mtimes increase along the rule chain, so that
-    nothing present is out of date. With the defaults the DAG has ~14,000 jobs to do (qe_scf
+    outputs (sub-runs with ``scf.out`` but no LOBSTER output have their QE scratch directory,
+    ``<root>/scratch/<NC>/<NAT>/<RUN>/2000/<SUB>``, which LOBSTER will read); no sub-run has
+    its status or SOAP yet. Files are small placeholders (a dry run looks at existence and
+    mtimes only) whose mtimes increase along the rule chain, so that nothing present is out
+    of date. With the defaults the DAG has ~14,000 jobs to do (qe_scf
     1,800, lobster 3,150, describe_subrun 4,500, databases, models).
     :func:`dry_run_config` gives the matching workflow configuration.
 
@@ -134,6 +136,10 @@ def make_dry_run_tree(
                 for rule in rules:
                     for name in RULE_FILES[rule]:
                         _touch(directory / name.format(nc=nc), level[rule])
+                if rules[-1] == "qe_scf":  # QE's outdir, kept until LOBSTER has read it
+                    scratch = root / "scratch" / nc / str(NATOMS) / str(run) / SNAPSHOT / str(sub)
+                    scratch.mkdir(parents=True, exist_ok=True)
+                    os.utime(scratch, (level["qe_scf"], level["qe_scf"]))
                 count += 1
     return count
 
