@@ -106,26 +106,3 @@ def test_a_convergence_line_far_from_the_end_is_found(tmp_path, subrun_dir):
     assert subrun_stage(tmp_path, subrun, False) == "converged"
     subrun_file(tmp_path, subrun, "scf_out").write_bytes(b"")
     assert subrun_stage(tmp_path, subrun, False) == "QE unfinished"
-
-
-def test_configured_runs_missing_on_disk_are_named(tree):
-    from glassbonds.tree import discover_subruns, missing_runs
-
-    found = discover_subruns(f"{tree}/Zr50Cu50/c/md/lammps/8/{{run}}/2000/{{sub}}", "Zr50Cu50", 8)
-    assert missing_runs(found, [1, 2, 3, 7]) == [3, 7]
-    assert missing_runs(found, [1, 2]) == []
-
-
-def test_discovery_lists_numbered_subrun_directories_in_numeric_order(tmp_path):
-    from glassbonds.tree import discover_subruns
-
-    root = tmp_path / "a [b] *"  # glob characters in the root are taken literally
-    for run, sub in [(10, 0), (2, 11), (2, 3), (2, 0)]:
-        (root / f"Zr50Cu50/c/md/lammps/8/{run}/2000/{sub}").mkdir(parents=True)
-    (root / "Zr50Cu50/c/md/lammps/8/2/2000/notes").mkdir()
-    (root / "Zr50Cu50/c/md/lammps/8/2/2000/12").write_text("a file, not a sub-run")
-    found = discover_subruns(f"{root}/Zr50Cu50/c/md/lammps/8/{{run}}/2000/{{sub}}", "Zr50Cu50", 8)
-    assert [(s.run, s.sub) for s in found] == [(2, 0), (2, 3), (2, 11), (10, 0)]
-    assert {s.nc for s in found} == {"Zr50Cu50"} and {s.nat for s in found} == {8}
-    with pytest.raises(ValueError, match="run"):
-        discover_subruns(f"{root}/Zr50Cu50/c/md/lammps/8/1/2000/{{sub}}", "Zr50Cu50", 8)

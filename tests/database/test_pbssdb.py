@@ -333,3 +333,36 @@ def test_mixed_database_carries_the_subrun_programs():
     assert mixed.provenance and all(r["icohp_program"] == program for r in mixed.provenance)
     assert sum(sum(r["sampled_bonds"].values()) for r in mixed.provenance) == 10
     assert {r["source"] for r in mixed.provenance} == {"Zr50Cu50"}
+
+
+def test_declared_files_are_matched_by_directory_and_an_undeclared_one_stops_only_its_subrun(
+    soap_of_real_subrun, tmp_path
+):
+    """What rule pbssdb passes: one status, structure and SOAP per sub-run; neighbour lists
+    and ICOHPLISTs only where they exist (an adopted tree), matched by directory."""
+    from glassbonds.database.subruns import declared_subrun_files
+    from glassbonds.subrun_status import StatusCode, SubRunStatus, write_status_file
+
+    soap_path, parameters = soap_of_real_subrun
+    subruns, status, xyz, quippy, icohplists = [], [], [], [], []
+    for sub in range(2):
+        directory = tmp_path / str(sub)
+        directory.mkdir()
+        for name in ("Zr49Cu49Al2.xyz", "lobsterin-quippy", "ICOHPLIST.lobster"):
+            (directory / name).write_bytes((REAL_SUBRUN / name).read_bytes())
+        write_status_file(directory / "subrun.status", SubRunStatus(StatusCode.DONE, "test"))
+        subruns.append(SubRun("Zr49Cu49Al2", 100, 21, sub))
+        status.append(directory / "subrun.status")
+        xyz.append(directory / "Zr49Cu49Al2.xyz")
+        icohplists.append(directory / "ICOHPLIST.lobster")
+    quippy.append(tmp_path / "0" / "lobsterin-quippy")  # sub-run 1 declares none
+    files = declared_subrun_files(
+        subruns, status, xyz, [soap_path] * 2, quippy, list(reversed(icohplists))
+    )
+    assert [f.icohplist for f in files] == icohplists
+    assert (files[0].neighbours, files[1].neighbours) == (quippy[0], None)
+    result = build_pbssdb("Zr49Cu49Al2", files, SPECIES, parameters.as_dict())
+    assert [p["subrun"] for p in result.database.provenance] == [0]
+    [(run, sub, code, reason)] = result.not_done
+    assert (run, sub, code) == (21, 1, 9)
+    assert str(tmp_path / "1") in reason and "no neighbour list" in reason
