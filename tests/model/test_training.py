@@ -419,8 +419,8 @@ def _run_script(name: str, tmp_path: Path, **sections) -> None:
     from types import SimpleNamespace
 
     log = tmp_path / f"{name}.log"
-    smk = SimpleNamespace(log=[str(log)], **{k: _Namedlist(v) for k, v in sections.items()})
-    runpy.run_path(str(REPO / "scripts" / f"{name}.py"), init_globals={"snakemake": smk})
+    sm = SimpleNamespace(log=[str(log)], **{k: _Namedlist(v) for k, v in sections.items()})
+    runpy.run_path(str(REPO / "scripts" / f"{name}.py"), init_globals={"snakemake": sm})
     assert log.read_text().strip()
 
 
