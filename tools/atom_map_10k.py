@@ -18,12 +18,11 @@ from pathlib import Path
 import numpy as np
 from ase.io import read
 
+from glassbonds.config_defaults import study_soap_parameters, study_windows
 from glassbonds.database.store import load_store
-from glassbonds.descriptors import SoapParameters
 from glassbonds.inference.predict import FittedModels, infer_frames
 from glassbonds.model.kernel import SoapBondKernelRegressor, bond_feature_matrix, save_model
 from glassbonds.model.study_data import SPECIES, build_run21_store
-from glassbonds.neighbours import DEFAULT_WINDOWS
 from glassbonds.report.plots import atom_map_figure, save_figure
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared/data/prm-4-113603"
@@ -54,11 +53,12 @@ def main() -> int:
         )  # fmt: skip
         paths[bond_type] = args.out / f"{bond_type}.model.npz"
         save_model(model, paths[bond_type], {"bond_type": bond_type,
-                   "descriptor_parameters": SoapParameters(SPECIES).as_dict()})  # fmt: skip
+                   "descriptor_parameters": study_soap_parameters(SPECIES).as_dict()})  # fmt: skip
     models = FittedModels.load(paths, SPECIES)
-    windows = {b: w for b, w in DEFAULT_WINDOWS.items() if b in paths}
+    windows = {b: w for b, w in study_windows().items() if b in paths}
+    soap = study_soap_parameters(SPECIES)
     infer_frames(cell, "lammps-data", {1: "Zr", 2: "Cu", 3: "Al"}, models, windows,
-                 SoapParameters(SPECIES), args.out, "cell10k", log=io.StringIO())  # fmt: skip
+                 soap, args.out, "cell10k", log=io.StringIO())  # fmt: skip
     atoms = read(next(args.out.glob("cell10k_*_atoms.xyz")))
     values = atoms.arrays["sum_icohp"]
     for element in ("Zr", "Cu", "Al"):

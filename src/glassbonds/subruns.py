@@ -21,21 +21,6 @@ from glassbonds.io.lammps import last_dump_frame
 from glassbonds.io.lobster import LobsterSettings, lobsterin_text, neighbour_list_text
 from glassbonds.io.qe import ScfSettings, basis_function_count, scf_input
 
-# config key of the workflow -> ScfSettings field
-_QE_KEYS = {
-    "ecutwfc": "ecutwfc",
-    "ecutrho": "ecutrho",
-    "degauss": "degauss",
-    "conv_thr": "conv_thr",
-    "mixing_beta": "mixing_beta",
-    "mixing_mode": "mixing_mode",
-    "electron_maxstep": "electron_maxstep",
-    "kpoints": "kpoints",
-    "kpoint_shift": "shift",
-    "gamma_only": "gamma",
-    "nbnd_factor": "nbnd_factor",
-}
-
 
 @dataclass(frozen=True)
 class SubRunOutputs:
@@ -45,13 +30,6 @@ class SubRunOutputs:
     scf_in: Path
     lobsterin: Path
     neighbours: Path
-
-
-def scf_settings(qe: Mapping) -> ScfSettings:
-    """ScfSettings from the workflow's ``qe`` config section."""
-    return ScfSettings.from_mapping(
-        {field: qe[key] for key, field in _QE_KEYS.items() if key in qe}
-    )
 
 
 def lobster_settings(lobster: Mapping) -> LobsterSettings:
@@ -104,7 +82,7 @@ def write_subrun_inputs(
         outputs.scf_in,
         scf_input(
             atoms,
-            scf_settings(qe),
+            ScfSettings.from_config(qe),
             prefix=nc,
             pseudo_dir=pseudo_dir,
             outdir=scratch,

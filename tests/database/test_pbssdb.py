@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from glassbonds.config_defaults import study_soap_parameters
 from glassbonds.database.mixed import MixedDatabaseSpec, mix_databases, write_mixed_legacy
 from glassbonds.database.pbssdb import build_pbssdb, subrun_bonds
 from glassbonds.database.store import BondDatabase, load_store, save_store
 from glassbonds.database.subruns import SubRunFiles
-from glassbonds.descriptors import SoapParameters, save_soap
+from glassbonds.descriptors import save_soap
 from glassbonds.errors import InputError
 from glassbonds.tree import SubRun
 from tests.factories import write_legacy_files
@@ -81,7 +83,7 @@ def soap_of_real_subrun(tmp_path):
 
     from glassbonds.descriptors import soap_vectors
 
-    parameters = SoapParameters(SPECIES)
+    parameters = study_soap_parameters(SPECIES)
     atoms = read(REAL_SUBRUN / "Zr49Cu49Al2.xyz")
     path = tmp_path / "SOAPS.npz"
     save_soap(path, soap_vectors(atoms, parameters), parameters, atoms.get_chemical_symbols())
@@ -130,7 +132,7 @@ def test_store_round_trip_keeps_rows_vectors_and_provenance(soap_of_real_subrun,
 
 def test_changed_soap_parameters_are_refused(soap_of_real_subrun):
     soap_path, _ = soap_of_real_subrun
-    other = SoapParameters(SPECIES, r_cut=4.0).as_dict()
+    other = replace(study_soap_parameters(SPECIES), r_cut=4.0).as_dict()
     with pytest.raises(InputError, match="SOAP parameters"):
         build_pbssdb("Zr49Cu49Al2", [real_files(1, soap_path)], SPECIES, other)
 

@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 from ase.io import read
 
+from glassbonds.config_defaults import study_soap_parameters
 from glassbonds.database.clusters import subrun_clusters
 from glassbonds.database.pcssdb import build_pcssdb, load_clusters, write_pcssdb
 from glassbonds.database.subruns import SubRunFiles
-from glassbonds.descriptors import SoapParameters, save_soap, soap_vectors
+from glassbonds.descriptors import save_soap, soap_vectors
 from glassbonds.io.lobster import read_icohplist, read_neighbour_list
 from glassbonds.subrun_status import determine_status
 from glassbonds.tree import SubRun
@@ -36,7 +37,7 @@ def _blocks(text: str) -> list[str]:
 @pytest.fixture(scope="module")
 def run21(study_data: Path, tmp_path_factory) -> list[SubRunFiles]:
     """All 15 real sub-runs of run 21 with their status and SOAP computed here."""
-    parameters = SoapParameters(SPECIES)
+    parameters = study_soap_parameters(SPECIES)
     soap_dir = tmp_path_factory.mktemp("soap")
     files = []
     for sub in range(15):
@@ -69,7 +70,7 @@ def run21(study_data: Path, tmp_path_factory) -> list[SubRunFiles]:
 @pytest.fixture(scope="module")
 def written(run21, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("pcssdb")
-    result = build_pcssdb("Zr49Cu49Al2", run21, SPECIES, SoapParameters(SPECIES).as_dict())
+    result = build_pcssdb("Zr49Cu49Al2", run21, SPECIES, study_soap_parameters(SPECIES).as_dict())
     write_pcssdb(
         result,
         {element: out / f"{element}.xyz" for element in SPECIES},

@@ -13,6 +13,7 @@ import pytest
 from ase import Atoms
 from sklearn.model_selection import KFold
 
+from glassbonds.config_defaults import study_soap_parameters
 from glassbonds.errors import InputError
 from glassbonds.model.kernel import load_model
 from glassbonds.model.training import (
@@ -329,11 +330,11 @@ def test_accuracy_on_real_subrun(request):
     """Held-out RMSE per bond type on run 21 sub-run 0 (738 LOBSTER bonds, DScribe SOAP)."""
     import ase.io
 
-    from glassbonds.descriptors import SoapParameters, soap_vectors
+    from glassbonds.descriptors import soap_vectors
     from glassbonds.model.training import cell_bond_table
 
     atoms = ase.io.read(SUBRUN / "Zr49Cu49Al2.xyz")
-    parameters = SoapParameters(species=("Zr", "Cu", "Al"))
+    parameters = study_soap_parameters()
     soap = soap_vectors(atoms, parameters)
     bonds = read_icohplist_minimal(SUBRUN / "ICOHPLIST.lobster")
     assert len(bonds) == 738
@@ -582,12 +583,12 @@ def test_validate_cell_script_on_real_subrun(tmp_path):
     """Models fitted on the cell's own bonds (a smoke test of formats, not of accuracy)."""
     import ase.io
 
-    from glassbonds.descriptors import SoapParameters, save_soap, soap_vectors
+    from glassbonds.descriptors import save_soap, soap_vectors
     from glassbonds.model.kernel import save_model
     from glassbonds.model.training import cell_bond_table
 
     atoms = ase.io.read(SUBRUN / "Zr49Cu49Al2.xyz")
-    parameters = SoapParameters(species=("Zr", "Cu", "Al"))
+    parameters = study_soap_parameters()
     soap = soap_vectors(atoms, parameters)
     save_soap(tmp_path / "soap.npz", soap, parameters, atoms.get_chemical_symbols())
     table = cell_bond_table(
