@@ -119,7 +119,7 @@ def test_cluster_sums_count_every_database_bond_from_both_atoms(fixture_tree):
         rows = pd.read_parquet(fixture_tree / f"{nc}-PBSSDB/bonds.parquet")
         assert len(clusters) == 8 * rows.groupby(["run", "subrun"]).ngroups
         total = sum(atoms.info["SUM_ICOHP"] for atoms in clusters)
-        assert total == pytest.approx(2 * rows["icohp"].sum(), rel=1e-5)
+        assert total == pytest.approx(2 * rows["minus_icohp"].sum(), rel=1e-5)
 
 
 def test_per_atom_model_is_judged_on_held_out_subruns(fixture_tree):

@@ -52,7 +52,7 @@ def main() -> int:
         rows, soap_a, soap_b = database.bond_arrays(bond_type)
         bonds[bond_type] = TypeBonds(
             features=bond_feature_matrix(rows["distance"].to_numpy(), soap_a, soap_b),
-            target=rows["icohp"].to_numpy(dtype=float),
+            target=rows["minus_icohp"].to_numpy(dtype=float),
             subrun=list(zip(rows["run"], rows["subrun"], strict=True)),
         )
 

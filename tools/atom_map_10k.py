@@ -49,7 +49,7 @@ def main() -> int:
         model = SoapBondKernelRegressor(sigma=sigma, gamma=gamma).fit(
             bond_feature_matrix(rows["distance"].to_numpy()[chosen], soap_a[chosen],
                                 soap_b[chosen]),
-            rows["icohp"].to_numpy()[chosen],
+            rows["minus_icohp"].to_numpy()[chosen],
         )  # fmt: skip
         paths[bond_type] = args.out / f"{bond_type}.model.npz"
         save_model(model, paths[bond_type], {"bond_type": bond_type,

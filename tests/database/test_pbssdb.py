@@ -149,7 +149,7 @@ def synthetic_database(name: str, counts: dict[str, int], seed: int) -> BondData
             "atom_a": rng.integers(0, 100, total).astype("int32"),
             "atom_b": rng.integers(0, 100, total).astype("int32"),
             "distance": rng.uniform(2.2, 4.2, total),
-            "icohp": rng.uniform(0, 2.5, total),
+            "minus_icohp": rng.uniform(0, 2.5, total),
             "soap_a": np.arange(total),
             "soap_b": np.arange(total, 2 * total),
         }
@@ -213,7 +213,7 @@ def test_legacy_bnd_format_matches_the_study(tmp_path):
             "atom_a": [int(a) - 1],
             "atom_b": [int(b) - 1],
             "distance": [float(distance)],
-            "icohp": [float(value)],
+            "minus_icohp": [float(value)],
             "soap_a": [0],
             "soap_b": [0],
         }

@@ -6,6 +6,7 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from ase.io import read
 
@@ -163,3 +164,16 @@ def test_a_missing_pair_sends_both_clusters_to_dub(study_data, tmp_path):
     incomplete = {c.centre: c.missing for c in clusters if not c.complete}
     # neighbour first, as the study's DUB.info labels a missing pair
     assert incomplete == {0: ("Cu3-Cu1",), 2: ("Cu1-Cu3",)}
+
+
+def test_store_with_the_earlier_sum_icohp_column_loads_as_sum_minus_icohp(written, tmp_path):
+    """Stores written before the rename hold the summed -ICOHP in a column named sum_icohp."""
+    for name in ("soap.npy", "metadata.json"):
+        (tmp_path / name).write_bytes((written / "store" / name).read_bytes())
+    table = pd.read_parquet(written / "store" / "clusters.parquet")
+    table.rename(columns={"sum_minus_icohp": "sum_icohp"}).to_parquet(
+        tmp_path / "clusters.parquet", index=False
+    )
+    old, new = load_clusters(tmp_path, "Al"), load_clusters(written / "store", "Al")
+    pd.testing.assert_frame_equal(old.rows, new.rows)
+    assert (new.rows["sum_minus_icohp"] > 0).all()  # -ICOHP: positive bond strength

@@ -30,7 +30,7 @@ def synthetic_clusters(n_subruns: int, per_subrun: int, noise: float, seed: int 
             "run": 1,
             "subrun": np.repeat(np.arange(n_subruns), per_subrun),
             "centre": np.tile(np.arange(per_subrun), n_subruns),
-            "sum_icohp": target,
+            "sum_minus_icohp": target,
         }
     )
     return rows, soap
@@ -82,7 +82,7 @@ def test_each_fold_holds_out_one_whole_subrun(monkeypatch):
 
     monkeypatch.setattr(per_atom, "per_atom_regressor", Spy)
     groups = rows["subrun"].to_numpy()
-    grouped_predictions(soap, rows["sum_icohp"].to_numpy(), groups, PerAtomSettings())
+    grouped_predictions(soap, rows["sum_minus_icohp"].to_numpy(), groups, PerAtomSettings())
     assert len(seen) == 4
     assert all(len(train) == 30 for train in seen)
 

@@ -439,7 +439,7 @@ def _store(tmp_path: Path, bonds: BondSet) -> Path:
             "atom_a": np.arange(n),
             "atom_b": np.arange(n) + n,
             "distance": bonds.distance,
-            "icohp": bonds.target,
+            "minus_icohp": bonds.target,
             "soap_a": np.arange(n),
             "soap_b": np.arange(n) + n,
         }

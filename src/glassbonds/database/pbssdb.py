@@ -117,7 +117,9 @@ def build_pbssdb(
             not_done.append((run, sub, DEFECTIVE_CODE, str(error)))
             continue
         dropped_clusters.extend((run, sub, centre, pair) for centre, pair in dropped)
-        block = pd.DataFrame(rows, columns=["bond_type", "atom_a", "atom_b", "distance", "icohp"])
+        block = pd.DataFrame(
+            rows, columns=["bond_type", "atom_a", "atom_b", "distance", "minus_icohp"]
+        )
         block.insert(1, "source", nc)
         block.insert(2, "run", run)
         block.insert(3, "subrun", sub)

@@ -10,7 +10,7 @@ centre's bonds to them, and the SOAP vector of the centre. Written as
   ``<El>.xyz.idx``: the number of clusters, then the byte offset and atom count of each;
 * ``ND.info`` (sub-runs not used, with their status code) and ``DUB.info`` (clusters with a
   pair missing from ICOHPLIST, one line per missing pair), as for the per-bond database;
-* a store: ``clusters.parquet`` (element, run, sub-run, centre, neighbours, sum_icohp,
+* a store: ``clusters.parquet`` (element, run, sub-run, centre, neighbours, sum_minus_icohp,
   soap_row), ``soap.npy`` (float32, one row per cluster) and ``metadata.json``. No pickle.
 """
 
@@ -38,13 +38,16 @@ from glassbonds.database.subruns import (
 from glassbonds.errors import InputError
 from glassbonds.files import atomic_path, write_text
 
+#: Columns of stores written by earlier versions -> today's name (same values).
+OLD_COLUMN_NAMES = {"sum_icohp": "sum_minus_icohp"}
+
 CLUSTER_COLUMNS = [
     "element",
     "run",
     "subrun",
     "centre",
     "neighbours",
-    "sum_icohp",
+    "sum_minus_icohp",
     "soap_row",
 ]
 
@@ -57,7 +60,7 @@ class ClusterRecord:
     subrun: int
     centre: int  # 0-based index of the centre in its sub-run
     atoms: Atoms
-    sum_icohp: float
+    sum_minus_icohp: float
 
 
 @dataclass
@@ -77,7 +80,15 @@ class PcssdbResult:
         """One row per cluster (CLUSTER_COLUMNS); ``soap_row`` indexes :attr:`soap`."""
         return pd.DataFrame(
             [
-                (r.atoms[0].symbol, r.run, r.subrun, r.centre, len(r.atoms) - 1, r.sum_icohp, i)
+                (
+                    r.atoms[0].symbol,
+                    r.run,
+                    r.subrun,
+                    r.centre,
+                    len(r.atoms) - 1,
+                    r.sum_minus_icohp,
+                    i,
+                )
                 for i, r in enumerate(self.clusters)
             ],
             columns=CLUSTER_COLUMNS,
@@ -122,7 +133,7 @@ def build_pcssdb(
                     subrun=sub,
                     centre=cluster.centre,
                     atoms=cluster_atoms(data.atoms, cluster),
-                    sum_icohp=float(value[list(cluster.icohp_rows)].sum()),
+                    sum_minus_icohp=float(value[list(cluster.icohp_rows)].sum()),
                 )
             )
             soap_rows.append(data.soap[cluster.centre].astype(np.float32))
@@ -149,7 +160,7 @@ def cluster_xyz_text(record: ClusterRecord) -> str:
     header = (
         f'Lattice="{_lattice(record.atoms.cell.array)}" Properties=species:S:1:pos:R:3 '
         f'pbc="T T T" ID_RUN={record.run} SUB_STEP={record.subrun} '
-        f"ID_CENTRAL_ATOM={record.centre + 1} SUM_ICOHP={record.sum_icohp:f}"
+        f"ID_CENTRAL_ATOM={record.centre + 1} SUM_ICOHP={record.sum_minus_icohp:f}"
     )
     lines = [f"{len(record.atoms)}", header]
     lines += [
@@ -215,7 +226,7 @@ def load_clusters(store: str | Path, element: str) -> ClusterSet:
     """The clusters of one centre element from a store written by :func:`write_pcssdb`."""
     store = Path(store)
     try:
-        table = pd.read_parquet(store / "clusters.parquet")
+        table = pd.read_parquet(store / "clusters.parquet").rename(columns=OLD_COLUMN_NAMES)
         soap = np.load(store / "soap.npy", allow_pickle=False)
         metadata = json.loads((store / "metadata.json").read_text())
     except (OSError, ValueError) as error:

@@ -1,8 +1,11 @@
 """The store of a bond database: ``bonds.parquet`` (one typed row per bond), ``soap.npy``
 (one float32 SOAP row per atom, shared by the atom's bonds, memory-mappable) and
 ``metadata.json`` (descriptor parameters, bond counts, provenance of every sub-run). No pickle:
-both formats load in milliseconds and cannot execute code. -ICOHP in eV, distances in
-angstrom."""
+both formats load in milliseconds and cannot execute code. -ICOHP in eV (column
+``minus_icohp``, positive = bonding; the project's sign convention: a column named ``icohp``
+holds ICOHP as LOBSTER writes it, ``minus_icohp`` its negative), distances in angstrom.
+Stores written before the column was named ``minus_icohp`` (``icohp``, same values) load
+with the column renamed."""
 
 from __future__ import annotations
 
@@ -24,15 +27,19 @@ ROW_COLUMNS = [
     "atom_a",
     "atom_b",
     "distance",
-    "icohp",
+    "minus_icohp",
     "soap_a",
     "soap_b",
 ]
 
 
+#: Columns of stores written by earlier versions -> today's name (same values).
+OLD_COLUMN_NAMES = {"icohp": "minus_icohp"}
+
+
 @dataclass
 class BondDatabase:
-    """Rows of every bond (``icohp`` holds -ICOHP, eV) and the per-atom SOAP matrix."""
+    """Rows of every bond (``minus_icohp``: -ICOHP, eV) and the per-atom SOAP matrix."""
 
     name: str
     rows: pd.DataFrame  # ROW_COLUMNS; soap_a/soap_b index rows of ``soap``
@@ -83,7 +90,7 @@ def load_store(directory: str | Path, mmap: bool = True) -> BondDatabase:
         ) from None
     return BondDatabase(
         name=metadata["name"],
-        rows=rows,
+        rows=rows.rename(columns=OLD_COLUMN_NAMES),
         soap=soap,
         descriptor=metadata["descriptor"],
         species=metadata["species"],

@@ -22,6 +22,10 @@ from glassbonds.errors import InputError
 
 _LABEL = re.compile(r"^([A-Z][a-z]?)(\d+)$")
 _INTERACTIONS = re.compile(r"found\s+(\d+)\s+interactions")
+# Sign convention of every table of the project: a column named ``icohp`` holds ICOHP as
+# LOBSTER writes it (eV, negative = bonding); ``minus_icohp`` (``sum_minus_icohp``) holds
+# -ICOHP, the study's bond strength (positive = bonding). Published text formats keep
+# their own names (``SUM_ICOHP``, ``MAX_ICOHP``, the .bnd value column, both -ICOHP).
 ICOHP_COLUMNS = ["atom_a", "atom_b", "symbol_a", "symbol_b", "distance", "tx", "ty", "tz", "icohp"]
 
 

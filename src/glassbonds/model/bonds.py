@@ -110,7 +110,7 @@ def load_bond_set(database_dir: str | Path, bond_type: str) -> BondSet:
         distance=rows["distance"].to_numpy(dtype=np.float64),
         soap_a=soap_a,
         soap_b=soap_b,
-        target=rows["icohp"].to_numpy(dtype=np.float64),
+        target=rows["minus_icohp"].to_numpy(dtype=np.float64),
         descriptor_parameters=dict(database.descriptor),
         bond_type=bond_type,
         database=database.name,
