@@ -28,12 +28,9 @@ from ase import Atoms
 from glassbonds.database.clusters import cluster_atoms, subrun_clusters
 from glassbonds.database.legacy import dub_info_text, nd_info_text
 from glassbonds.database.subruns import (
-    DEFECTIVE_CODE,
-    USABLE_STATUS_CODES,
-    DescriptorMismatch,
     SubRunFiles,
     provenance_record,
-    read_subrun,
+    usable_subruns,
 )
 from glassbonds.errors import InputError
 from glassbonds.files import atomic_path, write_text
@@ -108,18 +105,9 @@ def build_pcssdb(
     not_done: list[tuple[int, int, int, str]] = []
     dropped: list[tuple[int, int, str, str]] = []
     provenance: list[dict] = []
-    for files in progress(list(subruns)):
+    for data, _ in usable_subruns(progress(list(subruns)), descriptor, not_done, lambda _: None):
+        files = data.files
         run, sub = files.subrun.run, files.subrun.sub
-        if files.status_code not in USABLE_STATUS_CODES:
-            not_done.append((run, sub, files.status_code, files.status_reason))
-            continue
-        try:
-            data = read_subrun(files, descriptor)
-        except DescriptorMismatch:
-            raise
-        except InputError as error:
-            not_done.append((run, sub, DEFECTIVE_CODE, str(error)))
-            continue
         value = -data.icohp["icohp"].to_numpy()
         symbols = data.atoms.get_chemical_symbols()
         for cluster in subrun_clusters(data.atoms, data.icohp, data.neighbours, files.neighbours):
