@@ -16,7 +16,6 @@ centre's bonds to them, and the SOAP vector of the centre. Written as
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,13 +26,14 @@ from ase import Atoms
 
 from glassbonds.database.clusters import cluster_atoms, subrun_clusters
 from glassbonds.database.legacy import dub_info_text, nd_info_text
+from glassbonds.database.store import read_table_store, write_table_store
 from glassbonds.database.subruns import (
     SubRunFiles,
     provenance_record,
     usable_subruns,
 )
 from glassbonds.errors import InputError
-from glassbonds.files import atomic_path, write_text
+from glassbonds.files import write_text
 
 #: Columns of stores written by earlier versions -> today's name (same values).
 OLD_COLUMN_NAMES = {"sum_icohp": "sum_minus_icohp"}
@@ -186,11 +186,6 @@ def write_pcssdb(
         write_text(f"{path}.idx", "\n".join(index) + "\n")
     write_text(nd_info, nd_info_text(result.not_done))
     write_text(dub_info, dub_info_text(result.dropped_clusters))
-    store = Path(store)
-    with atomic_path(store / "clusters.parquet") as tmp:
-        result.table().to_parquet(tmp, index=False)
-    with atomic_path(store / "soap.npy") as tmp:
-        np.save(tmp, result.soap)
     metadata = {
         "name": result.name,
         "species": result.species,
@@ -198,7 +193,7 @@ def write_pcssdb(
         "cluster_counts": result.table()["element"].value_counts().to_dict(),
         "provenance": result.provenance,
     }
-    write_text(store / "metadata.json", json.dumps(metadata, indent=1) + "\n")
+    write_table_store(store, "clusters.parquet", result.table(), result.soap, metadata)
 
 
 @dataclass
@@ -212,15 +207,9 @@ class ClusterSet:
 
 def load_clusters(store: str | Path, element: str) -> ClusterSet:
     """The clusters of one centre element from a store written by :func:`write_pcssdb`."""
-    store = Path(store)
-    try:
-        table = pd.read_parquet(store / "clusters.parquet").rename(columns=OLD_COLUMN_NAMES)
-        soap = np.load(store / "soap.npy", allow_pickle=False)
-        metadata = json.loads((store / "metadata.json").read_text())
-    except (OSError, ValueError) as error:
-        raise InputError(
-            store, f"not a complete PCSSDB store ({error})", "rerun the pcssdb rule"
-        ) from None
+    table, soap, metadata = read_table_store(
+        store, "clusters.parquet", OLD_COLUMN_NAMES, "PCSSDB store", "rerun the pcssdb rule"
+    )
     rows = table[table["element"] == element].reset_index(drop=True)
     return ClusterSet(
         rows=rows,
