@@ -20,7 +20,7 @@ from glassbonds.model.files import load_model, save_model
 from glassbonds.model.fitting import FitOutputs, fit_from_store, resolve_size, without_cells
 from glassbonds.model.hyperparameters import read_chosen, select_grouped, write_chosen
 from glassbonds.model.joint import _joint_matrix, fit_joint
-from tests.model.test_training import synthetic_bonds
+from tests.factories import synthetic_bonds
 
 RUN21_COUNTS = {"Zr-Cu": 4931, "Zr-Zr": 2246, "Cu-Cu": 1652, "Zr-Al": 222, "Cu-Al": 136}
 
@@ -186,7 +186,8 @@ def test_validation_cells_are_left_out():
 
 
 def test_fit_outputs_name_the_icohp_program_and_mark_the_test_double(tmp_path):
-    from glassbonds.model.fitting import SYNTHETIC_MARKER, read_info, run_fit
+    from glassbonds.model.fitting import SYNTHETIC_MARKER, read_info
+    from tests.factories import fit_and_write
 
     bonds = synthetic_bonds(50)
     outputs = FitOutputs.in_directory(tmp_path, "fit")
@@ -194,14 +195,14 @@ def test_fit_outputs_name_the_icohp_program_and_mark_the_test_double(tmp_path):
         "icohp_programs": {"glassbonds-synthetic-lobster 1 (test double, NOT LOBSTER)": 15},
         "synthetic_icohp_subruns": 15,
     }
-    run_fit(bonds, outputs, 30, 10, Hyperparameters(), 0, provenance=provenance)
+    fit_and_write(bonds, outputs, 30, 10, Hyperparameters(), 0, provenance=provenance)
     text = outputs.info.read_text()
     assert SYNTHETIC_MARKER in text and "NOT LOBSTER" in text
     assert len(read_info(outputs.info)[0]) == 10  # comment lines do not break the reader
     _, metadata = load_model(outputs.model)
     assert metadata["training_database"] == provenance
     real = FitOutputs.in_directory(tmp_path, "real")
-    run_fit(
+    fit_and_write(
         bonds,
         real,
         30,

@@ -27,7 +27,6 @@ from glassbonds.model.training import (
     read_dat,
     read_info,
     result_stem,
-    run_fit,
     select_hyperparameters,
     summarise_learning_curve,
     validate_cell,
@@ -35,6 +34,7 @@ from glassbonds.model.training import (
     write_learning_curve,
     write_selection,
 )
+from tests.factories import SOAP_PARAMS, fit_and_write, synthetic_bonds
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO.parent / "shared" / "data" / "prm-4-113603"
@@ -43,7 +43,6 @@ PUBLISHED = DATA / "TT" / "fit-results-Zr49Cu49Al2"
 needs_data = pytest.mark.skipif(
     not SUBRUN.is_dir(), reason=f"real study data absent ({DATA} not found; fresh clone)"
 )
-SOAP_PARAMS = {"species": ["Zr", "Cu", "Al"], "r_cut": 3.75, "n_max": 8, "l_max": 6}
 STUDY_HYPERPARAMETERS = {
     "Al-Al": Hyperparameters(1.0, 0.5, 0.005),
     "Cu-Al": Hyperparameters(1.0, 0.5, 0.005),
@@ -59,31 +58,6 @@ PUBLISHED_RMSE = {
     "Zr-Cu": 0.0826,
     "Zr-Zr": 0.0906,
 }
-
-
-def synthetic_bonds(
-    n: int,
-    seed: int = 0,
-    database: str = "TEST",
-    bond_type: str = "Zr-Cu",
-    params: dict | None = None,
-    n_features: int = 16,
-) -> BondSet:
-    """Bonds whose -ICOHP (eV) decays with length and depends on the SOAP, plus noise."""
-    rng = np.random.default_rng(seed)
-    soap_a = rng.random((n, n_features))
-    soap_b = rng.random((n, n_features))
-    soap_a /= np.linalg.norm(soap_a, axis=1, keepdims=True)
-    soap_b /= np.linalg.norm(soap_b, axis=1, keepdims=True)
-    distance = rng.uniform(2.4, 3.8, n)
-    target = (
-        3.0 * np.exp(-2.5 * (distance - 2.4))
-        + 0.8 * (soap_a[:, 0] + soap_b[:, 1])
-        + rng.normal(0, 0.01, n)
-    )
-    return BondSet(
-        distance, soap_a, soap_b, target, params or dict(SOAP_PARAMS), bond_type, database
-    )
 
 
 # ----------------------------------------------------------------------------- fit outputs
@@ -114,7 +88,7 @@ def test_run_fit_writes_published_layouts(tmp_path):
     hp = Hyperparameters(1.0, 0.5, 0.005)
     stem = result_stem("TEST", "Zr-Cu", 100, hp, 40)
     outputs = FitOutputs.in_directory(tmp_path, stem)
-    result = run_fit(bonds, outputs, 100, 40, hp, seed=3)
+    result = fit_and_write(bonds, outputs, 100, 40, hp, seed=3)
     assert outputs.dat.name == "TEST-Zr-Cu-100-1.0-0.5-0.005-40.dat"
 
     dat = read_dat(outputs.dat)
@@ -168,7 +142,7 @@ def test_published_files_parse_with_our_readers_and_match_our_layout(tmp_path):
     # Our lines have exactly the published widths.
     bonds = synthetic_bonds(60)
     outputs = FitOutputs.in_directory(tmp_path, "x")
-    run_fit(bonds, outputs, 40, 20, Hyperparameters(), seed=0)
+    fit_and_write(bonds, outputs, 40, 20, Hyperparameters(), seed=0)
     published_info = info.read_text().splitlines()
     ours = outputs.info.read_text().splitlines()
     assert len(ours[5]) == len(published_info[5])  # "5 5   0.xxxxxx   0.xxxxxx"

@@ -24,7 +24,6 @@ from glassbonds.model.fitting import (  # noqa: F401
     parity_figure,
     read_dat,
     read_info,
-    run_fit,
     split_train_test,
     write_fit_outputs,
 )
