@@ -7,10 +7,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from glassbonds.composition import bond_types
 from glassbonds.config_defaults import study_scf_settings, study_species, study_windows
 from glassbonds.database.pbssdb import PbssdbResult, write_pbssdb_legacy
+from glassbonds.database.store import BondDatabase
 from glassbonds.io.qe import ScfSettings
 from glassbonds.model.bonds import BondSet, Hyperparameters
 from glassbonds.model.fitting import FitOutputs, FitResult, fit_and_test, write_fit_outputs
@@ -106,3 +108,26 @@ def fit_and_write(
     model, result = fit_and_test(train, n_train, n_test, hyperparameters, seed)
     write_fit_outputs(model, result, outputs, train.descriptor_parameters, provenance)
     return result
+
+
+def random_database(name: str, counts: dict[str, int], seed: int) -> BondDatabase:
+    """A store-like database of ``counts`` random bonds per type (-ICOHP 0-2.5 eV, 12-number
+    stand-in SOAP), as the PBSSDB of composition ``name``."""
+    rng = np.random.default_rng(seed)
+    total = sum(counts.values())
+    rows = pd.DataFrame(
+        {
+            "bond_type": [bt for bt, n in counts.items() for _ in range(n)],
+            "source": name,
+            "run": rng.integers(1, 40, total).astype("int32"),
+            "subrun": rng.integers(0, 15, total).astype("int32"),
+            "atom_a": rng.integers(0, 100, total).astype("int32"),
+            "atom_b": rng.integers(0, 100, total).astype("int32"),
+            "distance": rng.uniform(2.2, 4.2, total),
+            "minus_icohp": rng.uniform(0, 2.5, total),
+            "soap_a": np.arange(total),
+            "soap_b": np.arange(total, 2 * total),
+        }
+    )
+    soap = rng.normal(size=(2 * total, 12)).astype(np.float32)
+    return BondDatabase(f"{name}-PBSSDB", rows, soap, {"r_cut": 3.75}, ["Zr", "Cu"], sources=[name])

@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 
 from glassbonds.database.store import ROW_COLUMNS, load_store, save_store
-from tests.database.test_pbssdb import synthetic_database
+from tests.factories import random_database
 
 
 def test_store_round_trip_keeps_rows_soap_and_metadata(tmp_path):
-    database = synthetic_database("X", {"Zr-Cu": 5, "Cu-Cu": 3}, seed=2)
+    database = random_database("X", {"Zr-Cu": 5, "Cu-Cu": 3}, seed=2)
     save_store(database, tmp_path)
     loaded = load_store(tmp_path, mmap=False)
     assert list(loaded.rows.columns) == ROW_COLUMNS
@@ -24,7 +24,7 @@ def test_store_round_trip_keeps_rows_soap_and_metadata(tmp_path):
 
 def test_store_with_the_earlier_icohp_column_loads_as_minus_icohp(tmp_path):
     """Stores written before the rename hold -ICOHP in a column named icohp."""
-    database = synthetic_database("X", {"Zr-Cu": 4}, seed=3)
+    database = random_database("X", {"Zr-Cu": 4}, seed=3)
     save_store(database, tmp_path)
     old = pd.read_parquet(tmp_path / "bonds.parquet").rename(columns={"minus_icohp": "icohp"})
     old.to_parquet(tmp_path / "bonds.parquet", index=False)
