@@ -14,6 +14,7 @@ from glassbonds.model.bonds import Hyperparameters, load_bond_set
 from glassbonds.model.cv_report import write_grouped_cv
 from glassbonds.model.evaluation import (
     compare_models,
+    cross_validate,
     group_level,
     grouped_folds,
     learning_curve_by_subruns,
@@ -37,7 +38,7 @@ with rule_log(snakemake.log[0]):  # noqa: F821
     chosen = {c.bond_type: c for c in map(read_chosen, sm.input.get("chosen", []))}
     cap = None if params.cap == "all" else int(params.cap)
     factories = model_factories(params.models, study, chosen, bonds, cap, int(params.seed))
-    table = compare_models(bonds, factories, folds, params.level, progress=print)
+    table = compare_models(cross_validate(bonds, factories, folds, params.level, print))
     best = "selected" if "selected" in factories else next(iter(factories))
     curve = learning_curve_by_subruns(
         bonds, factories[best], folds, params.subrun_counts, params.level, int(params.seed)

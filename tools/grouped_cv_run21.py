@@ -29,7 +29,12 @@ import pandas as pd
 
 from glassbonds.model.bonds import Hyperparameters, load_bond_set
 from glassbonds.model.cv_report import STUDY_RMSE, with_published
-from glassbonds.model.evaluation import compare_models, grouped_folds, model_factories
+from glassbonds.model.evaluation import (
+    compare_models,
+    cross_validate,
+    grouped_folds,
+    model_factories,
+)
 from glassbonds.model.hyperparameters import read_chosen, select_grouped, write_chosen
 from glassbonds.model.joint import fit_joint
 from glassbonds.model.study_data import build_run21_store
@@ -88,7 +93,7 @@ def main() -> int:
         ["study", "baseline", "joint", "selected"], study, chosen, bonds, 2000, seed=1
     )
     start = time.perf_counter()
-    table = compare_models(bonds, factories, grouped_folds(labels, None))
+    table = compare_models(cross_validate(bonds, factories, grouped_folds(labels, None)))
     print(f"comparison: {time.perf_counter() - start:.0f} s", flush=True)
     table = with_published(table, STUDY_RMSE)
     table.to_csv(out / "comparison.tsv", sep="\t", index=False)
