@@ -10,13 +10,19 @@ import numpy as np
 import pandas as pd
 
 from glassbonds.composition import bond_types
-from glassbonds.config_defaults import study_scf_settings, study_species, study_windows
+from glassbonds.config_defaults import (
+    study_config,
+    study_scf_settings,
+    study_species,
+    study_windows,
+)
 from glassbonds.database.pbssdb import PbssdbResult, write_pbssdb_legacy
 from glassbonds.database.store import BondDatabase
 from glassbonds.io.qe import ScfSettings
 from glassbonds.model.bonds import BondSet, Hyperparameters
 from glassbonds.model.fitting import FitOutputs, FitResult, fit_and_test, write_fit_outputs
 from glassbonds.model.kernel import bond_feature_matrix
+from glassbonds.model.per_atom import PerAtomSettings
 
 #: The study's element order and bond windows (angstrom), from the config schema.
 SPECIES = study_species()
@@ -26,6 +32,11 @@ WINDOWS = study_windows()
 def scf_settings(**changes: object) -> ScfSettings:
     """The study's pw.x settings (config section ``qe``) with ``changes``."""
     return replace(study_scf_settings(), **changes)
+
+
+def per_atom_settings(**changes: object) -> PerAtomSettings:
+    """The per-atom model settings of the config section ``per_cluster.model``, with ``changes``."""
+    return replace(PerAtomSettings(**study_config()["per_cluster"]["model"]), **changes)
 
 
 def write_legacy_files(result: PbssdbResult, directory: Path) -> None:

@@ -11,7 +11,9 @@ from snakemake.utils import validate
 from glassbonds import config_defaults
 from glassbonds.cells import transformations_from_config
 from glassbonds.errors import InputError
+from glassbonds.io.lobster import LobsterSettings
 from glassbonds.io.qe import ScfSettings
+from glassbonds.subrun_status import LobsterQuality
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
@@ -49,6 +51,17 @@ def test_study_settings_are_the_paper_values():
     transformations = config_defaults.study_transformations()
     assert [t.subrun for t in transformations] == list(range(15))
     assert transformations[14].kind == "isotropic" and transformations[14].strain == -0.10
+
+
+def test_lobster_settings_and_quality_are_the_study_values():
+    lobster = config_defaults.study_config()["lobster"]
+    settings = LobsterSettings.from_config(lobster)
+    assert settings.basis_functions["Zr"] == ["4s", "5s", "4p", "4d"]
+    assert (settings.cohp_start_energy, settings.cohp_end_energy) == (-100.0, 40.0)
+    assert (settings.basis_set, settings.bond_min, settings.bond_max) == ("Bunge", 1.80, 4.20)
+    assert LobsterQuality.from_config(None) == LobsterQuality(5, None, ())
+    stricter = LobsterQuality.from_config({"max_charge_spilling_percent": 1.5})
+    assert stricter == LobsterQuality(1.5, None, ())
 
 
 def test_scf_settings_have_no_defaults_of_their_own():

@@ -43,6 +43,7 @@ from ase.io import write as write_structure
 
 from glassbonds.cells import deform
 from glassbonds.config_defaults import (
+    study_config,
     study_soap_parameters,
     study_species,
     study_transformations,
@@ -67,13 +68,7 @@ UPFS = {
     "Zr": "Zr.aryjr-1.0.0-ld1.UPF",
 }
 SOAP_WIDTH = 2100  # DScribe's length for 3 species, n_max 8, l_max 6
-LOBSTER = LobsterSettings(
-    basis_functions={
-        "Al": ["3s", "3p"],
-        "Cu": ["3s", "4s", "3p", "3d"],
-        "Zr": ["4s", "5s", "4p", "4d"],
-    },
-)
+LOBSTER = LobsterSettings.from_config(study_config()["lobster"])
 SOAP_CUTOFF = 3.75
 
 

@@ -32,18 +32,6 @@ class SubRunOutputs:
     neighbours: Path
 
 
-def lobster_settings(lobster: Mapping) -> LobsterSettings:
-    """LobsterSettings from the workflow's ``lobster`` config section."""
-    return LobsterSettings(
-        basis_functions={el: list(orbitals) for el, orbitals in lobster["basis_functions"].items()},
-        cohp_start_energy=lobster["cohp_start_energy"],
-        cohp_end_energy=lobster["cohp_end_energy"],
-        basis_set=lobster["basis_set"],
-        bond_min=lobster["bond_min"],
-        bond_max=lobster["bond_max"],
-    )
-
-
 def reference_cell(dump: str | Path, species: Sequence[str]) -> Atoms:
     """The last complete frame of a run's dump, atom type i+1 mapped to ``species[i]``."""
     frame = last_dump_frame(dump)
@@ -74,7 +62,7 @@ def write_subrun_inputs(
     missing_upf = sorted(set(atoms.get_chemical_symbols()) - set(qe["pseudopotentials"]))
     if missing_upf:
         raise InputError("config key qe.pseudopotentials", f"no UPF for {missing_upf}")
-    settings = lobster_settings(lobster)
+    settings = LobsterSettings.from_config(lobster)
     counts = {el: basis_function_count(orbs) for el, orbs in settings.basis_functions.items()}
     with atomic_path(outputs.xyz) as tmp:
         write_structure(tmp, atoms, format="extxyz")

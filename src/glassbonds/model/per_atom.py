@@ -28,11 +28,13 @@ HELD_OUT_COLUMNS = ["run", "subrun", "centre", "target", "predicted", "std"]
 
 @dataclass(frozen=True)
 class PerAtomSettings:
-    """``zeta``: power of the SOAP dot product; ``min_clusters``: fewer are not evaluated."""
+    """The config section ``per_cluster.model`` (the schema's defaults are the project's):
+    ``zeta``: power of the SOAP dot product; ``min_clusters``: fewer are not evaluated;
+    ``seed`` of the hyperparameter optimiser."""
 
-    zeta: int = 1
-    min_clusters: int = 20
-    seed: int = 0
+    zeta: int
+    min_clusters: int
+    seed: int
 
 
 def per_atom_regressor(settings: PerAtomSettings) -> GaussianProcessRegressor:
