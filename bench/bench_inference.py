@@ -26,7 +26,12 @@ from pathlib import Path
 import numpy as np
 from scipy.linalg import solve_triangular
 
-from glassbonds.config_defaults import study_soap_parameters, study_species, study_windows
+from glassbonds.config_defaults import (
+    study_hyperparameters,
+    study_soap_parameters,
+    study_species,
+    study_windows,
+)
 from glassbonds.descriptors import SoapParameters, soap_vectors
 from glassbonds.inference.predict import (
     BondPredictor,
@@ -48,14 +53,7 @@ TYPE_MAP = {1: "Zr", 2: "Cu", 3: "Al"}
 SPECIES = study_species()
 WINDOWS = study_windows()
 # Study hyperparameters (zeta, sigma, gamma), DESIGN section 8.
-HYPERPARAMETERS = {
-    "Al-Al": (1.0, 0.5, 0.005),
-    "Cu-Al": (1.0, 0.5, 0.005),
-    "Cu-Cu": (1.0, 0.5, 0.01),
-    "Zr-Al": (1.0, 0.5, 0.01),
-    "Zr-Cu": (1.0, 1.0, 0.04),
-    "Zr-Zr": (1.0, 0.5, 0.01),
-}
+HYPERPARAMETERS = {t: (hp.zeta, hp.sigma, hp.gamma) for t, hp in study_hyperparameters().items()}
 
 
 def _load_tool(name: str):

@@ -18,7 +18,11 @@ from pathlib import Path
 import numpy as np
 from ase.io import read
 
-from glassbonds.config_defaults import study_soap_parameters, study_windows
+from glassbonds.config_defaults import (
+    study_hyperparameters,
+    study_soap_parameters,
+    study_windows,
+)
 from glassbonds.database.store import load_store
 from glassbonds.inference.predict import FittedModels, infer_frames
 from glassbonds.model.kernel import SoapBondKernelRegressor, bond_feature_matrix, save_model
@@ -26,8 +30,10 @@ from glassbonds.model.study_data import SPECIES, build_run21_store
 from glassbonds.report.plots import atom_map_figure, save_figure
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared/data/prm-4-113603"
-STUDY = {"Zr-Cu": (1.0, 0.04), "Zr-Zr": (0.5, 0.01), "Cu-Cu": (0.5, 0.01),
-         "Zr-Al": (0.5, 0.01), "Cu-Al": (0.5, 0.005)}  # fmt: skip
+# The study's sigma, gamma per bond type (config schema defaults), in this tool's order;
+# Al-Al has no bonds in run 21.
+_HP = study_hyperparameters()
+STUDY = {t: (_HP[t].sigma, _HP[t].gamma) for t in ("Zr-Cu", "Zr-Zr", "Cu-Cu", "Zr-Al", "Cu-Al")}
 
 
 def main() -> int:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from glassbonds.cells import Transformation
     from glassbonds.descriptors import SoapParameters
     from glassbonds.io.qe import ScfSettings
+    from glassbonds.model.bonds import Hyperparameters
 
 #: Environment variable naming the schema when the package runs outside its repository.
 SCHEMA_VARIABLE = "GLASSBONDS_CONFIG_SCHEMA"
@@ -99,3 +100,19 @@ def study_transformations() -> tuple[Transformation, ...]:
 
     table = transformations_from_config(study_config()["subruns"])
     return tuple(table[key] for key in sorted(table))
+
+
+def study_hyperparameters() -> dict[str, Hyperparameters]:
+    """The study's zeta, sigma (angstrom), gamma per bond type (``model.hyperparameters``)."""
+    from glassbonds.model.bonds import Hyperparameters
+
+    table = study_config()["model"]["hyperparameters"]
+    return {
+        bond_type: Hyperparameters(float(hp["zeta"]), float(hp["sigma"]), float(hp["gamma"]))
+        for bond_type, hp in table.items()
+    }
+
+
+def study_published_rmse() -> dict[str, float]:
+    """The study's published test RMSE (eV) per bond type (``published_fits``)."""
+    return {bond: float(fit["rmse"]) for bond, fit in study_config()["published_fits"].items()}

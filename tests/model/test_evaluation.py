@@ -117,7 +117,7 @@ def test_the_fit_uses_the_chosen_hyperparameters_and_calibration(run21_store, tm
         outputs,
         "all",
         20,
-        Hyperparameters(),  # the config's values: replaced by the chosen file's
+        Hyperparameters(1.0, 0.5, 0.01),  # the config's values: replaced by the chosen file's
         seed=1,
         chosen_path=tmp_path / "chosen.json",
         exclude_cells=["Zr49Cu49Al2/21/0"],
@@ -195,7 +195,7 @@ def test_fit_outputs_name_the_icohp_program_and_mark_the_test_double(tmp_path):
         "icohp_programs": {"glassbonds-synthetic-lobster 1 (test double, NOT LOBSTER)": 15},
         "synthetic_icohp_subruns": 15,
     }
-    fit_and_write(bonds, outputs, 30, 10, Hyperparameters(), 0, provenance=provenance)
+    fit_and_write(bonds, outputs, 30, 10, Hyperparameters(1.0, 0.5, 0.01), 0, provenance=provenance)
     text = outputs.info.read_text()
     assert SYNTHETIC_MARKER in text and "NOT LOBSTER" in text
     assert len(read_info(outputs.info)[0]) == 10  # comment lines do not break the reader
@@ -207,7 +207,7 @@ def test_fit_outputs_name_the_icohp_program_and_mark_the_test_double(tmp_path):
         real,
         30,
         10,
-        Hyperparameters(),
+        Hyperparameters(1.0, 0.5, 0.01),
         0,
         provenance={"icohp_programs": {"LOBSTER 3.2.0": 14}, "synthetic_icohp_subruns": 0},
     )

@@ -13,7 +13,11 @@ import pytest
 from ase import Atoms
 from sklearn.model_selection import KFold
 
-from glassbonds.config_defaults import study_soap_parameters
+from glassbonds.config_defaults import (
+    study_hyperparameters,
+    study_published_rmse,
+    study_soap_parameters,
+)
 from glassbonds.errors import InputError
 from glassbonds.model.kernel import load_model
 from glassbonds.model.training import (
@@ -43,21 +47,9 @@ PUBLISHED = DATA / "TT" / "fit-results-Zr49Cu49Al2"
 needs_data = pytest.mark.skipif(
     not SUBRUN.is_dir(), reason=f"real study data absent ({DATA} not found; fresh clone)"
 )
-STUDY_HYPERPARAMETERS = {
-    "Al-Al": Hyperparameters(1.0, 0.5, 0.005),
-    "Cu-Al": Hyperparameters(1.0, 0.5, 0.005),
-    "Cu-Cu": Hyperparameters(1.0, 0.5, 0.01),
-    "Zr-Al": Hyperparameters(1.0, 0.5, 0.01),
-    "Zr-Cu": Hyperparameters(1.0, 1.0, 0.04),
-    "Zr-Zr": Hyperparameters(1.0, 0.5, 0.01),
-}
-PUBLISHED_RMSE = {
-    "Cu-Al": 0.0535,
-    "Cu-Cu": 0.0476,
-    "Zr-Al": 0.0682,
-    "Zr-Cu": 0.0826,
-    "Zr-Zr": 0.0906,
-}
+# The config schema's defaults; the published fit names below check them.
+STUDY_HYPERPARAMETERS = study_hyperparameters()
+PUBLISHED_RMSE = study_published_rmse()
 
 
 # ----------------------------------------------------------------------------- fit outputs
@@ -71,7 +63,7 @@ def test_result_stem_matches_published_names():
     assert result_stem("DB4", "Zr-Cu", 2000, Hyperparameters(1, 1, 0.04), 1000, "Zr45Cu45Al10") == (
         "DB4-Zr45Cu45Al10-Zr-Cu-2000-1.0-1.0-0.04-1000"
     )
-    assert result_stem("X", "Zr-Zr", 10, Hyperparameters(kernel="se", sigma=0.5), 5) == (
+    assert result_stem("X", "Zr-Zr", 10, Hyperparameters(1.0, 0.5, 0.01, kernel="se"), 5) == (
         "X-Zr-Zr-10-SE-0.5-0.01-5"
     )
     if PUBLISHED.is_dir():
@@ -142,7 +134,7 @@ def test_published_files_parse_with_our_readers_and_match_our_layout(tmp_path):
     # Our lines have exactly the published widths.
     bonds = synthetic_bonds(60)
     outputs = FitOutputs.in_directory(tmp_path, "x")
-    fit_and_write(bonds, outputs, 40, 20, Hyperparameters(), seed=0)
+    fit_and_write(bonds, outputs, 40, 20, Hyperparameters(1.0, 0.5, 0.01), seed=0)
     published_info = info.read_text().splitlines()
     ours = outputs.info.read_text().splitlines()
     assert len(ours[5]) == len(published_info[5])  # "5 5   0.xxxxxx   0.xxxxxx"
@@ -157,18 +149,18 @@ def test_published_files_parse_with_our_readers_and_match_our_layout(tmp_path):
 def test_cross_database_fit_and_descriptor_mismatch(tmp_path):
     train = synthetic_bonds(80, seed=1, database="DB4")
     test = synthetic_bonds(50, seed=2, database="Zr45Cu45Al10")
-    _, result = fit_and_test(train, 60, 30, Hyperparameters(), seed=0, test=test)
+    _, result = fit_and_test(train, 60, 30, Hyperparameters(1.0, 0.5, 0.01), seed=0, test=test)
     assert result.stem() == "DB4-Zr45Cu45Al10-Zr-Cu-60-1.0-0.5-0.01-30"
     other = synthetic_bonds(50, seed=2, params={**SOAP_PARAMS, "r_cut": 5.0})
     with pytest.raises(InputError, match="different SOAP parameters"):
-        fit_and_test(train, 60, 30, Hyperparameters(), seed=0, test=other)
+        fit_and_test(train, 60, 30, Hyperparameters(1.0, 0.5, 0.01), seed=0, test=other)
 
 
 def test_same_seed_same_split_different_seed_different_split():
     bonds = synthetic_bonds(100)
-    _, a = fit_and_test(bonds, 50, 20, Hyperparameters(), seed=1)
-    _, b = fit_and_test(bonds, 50, 20, Hyperparameters(), seed=1)
-    _, c = fit_and_test(bonds, 50, 20, Hyperparameters(), seed=2)
+    _, a = fit_and_test(bonds, 50, 20, Hyperparameters(1.0, 0.5, 0.01), seed=1)
+    _, b = fit_and_test(bonds, 50, 20, Hyperparameters(1.0, 0.5, 0.01), seed=1)
+    _, c = fit_and_test(bonds, 50, 20, Hyperparameters(1.0, 0.5, 0.01), seed=2)
     np.testing.assert_array_equal(a.target, b.target)
     assert not np.array_equal(a.target, c.target)
 
@@ -176,18 +168,18 @@ def test_same_seed_same_split_different_seed_different_split():
 def test_bad_inputs_name_the_problem():
     bonds = synthetic_bonds(30, bond_type="Zr-Al")
     with pytest.raises(InputError, match=r"Zr-Al: 45 bonds requested .* only 30 available"):
-        fit_and_test(bonds, 40, 5, Hyperparameters(), seed=0)
+        fit_and_test(bonds, 40, 5, Hyperparameters(1.0, 0.5, 0.01), seed=0)
     nan = synthetic_bonds(30)
     nan.target[4] = np.nan
     with pytest.raises(InputError, match=r"NaN/infinite target \(first rows \[4\]\)"):
-        fit_and_test(nan, 10, 5, Hyperparameters(), seed=0)
+        fit_and_test(nan, 10, 5, Hyperparameters(1.0, 0.5, 0.01), seed=0)
     nan_soap = synthetic_bonds(30)
     nan_soap.soap_b[7, 2] = np.nan
     with pytest.raises(InputError, match="soap_b"):
         check_bond_set(nan_soap)
     empty = synthetic_bonds(0, bond_type="Al-Al")
     with pytest.raises(InputError, match="bond type Al-Al has no bonds"):
-        fit_and_test(empty, 1, 1, Hyperparameters(), seed=0)
+        fit_and_test(empty, 1, 1, Hyperparameters(1.0, 0.5, 0.01), seed=0)
 
 
 # ----------------------------------------------------------------------------- curves, selection
@@ -195,7 +187,7 @@ def test_bad_inputs_name_the_problem():
 
 def test_learning_curve_table_and_plot(tmp_path):
     bonds = synthetic_bonds(260)
-    curve = learning_curve(bonds, [20, 60, 180], 60, Hyperparameters(gamma=0.005), [0, 1, 2])
+    curve = learning_curve(bonds, [20, 60, 180], 60, Hyperparameters(1.0, 0.5, 0.005), [0, 1, 2])
     assert len(curve) == 9
     summary = summarise_learning_curve(curve)
     assert summary["n_train"].tolist() == [20, 60, 180]
@@ -208,7 +200,7 @@ def test_learning_curve_table_and_plot(tmp_path):
     assert table.columns.tolist()[:3] == ["n_train", "mean_rmse_eV", "std_rmse_eV"]
     assert (tmp_path / "lc.png").stat().st_size > 1000
     with pytest.raises(InputError, match="requested"):
-        learning_curve(bonds, [250], 60, Hyperparameters(), [0])
+        learning_curve(bonds, [250], 60, Hyperparameters(1.0, 0.5, 0.01), [0])
 
 
 def test_hyperparameter_selection_picks_lowest_cv_rmse(tmp_path):
@@ -480,7 +472,7 @@ def test_rule_scripts_run_on_a_database_store(tmp_path):
         params={
             "bond_type": "Zr-Cu",
             "bond_types": ["Zr-Cu"],
-            "grid": {"sigma": [0.2, 0.5], "gamma": [0.01], "baseline": ["none"]},
+            "grid": {"zeta": [1.0], "sigma": [0.2, 0.5], "gamma": [0.01], "baseline": ["none"]},
             "joint": True,
             "level": "subrun",
             "folds": 3,
