@@ -14,9 +14,16 @@ from glassbonds.config_defaults import (
     study_published_rmse,
 )
 from glassbonds.errors import InputError
-from glassbonds.model.bonds import Hyperparameters, check_bond_set, result_stem
-from glassbonds.model.fitting import FitOutputs, fit_and_test, read_dat, read_info
-from glassbonds.model.kernel import load_model
+from glassbonds.model.bonds import BondSet, Hyperparameters, check_bond_set, result_stem
+from glassbonds.model.files import load_model
+from glassbonds.model.fitting import (
+    FitOutputs,
+    fit_and_test,
+    read_dat,
+    read_info,
+    resolve_size,
+    without_cells,
+)
 from tests.factories import SOAP_PARAMS, fit_and_write, synthetic_bonds
 
 REPO = Path(__file__).resolve().parents[2]
@@ -155,3 +162,46 @@ def test_bad_inputs_name_the_problem():
     empty = synthetic_bonds(0, bond_type="Al-Al")
     with pytest.raises(InputError, match="bond type Al-Al has no bonds"):
         fit_and_test(empty, 1, 1, Hyperparameters(1.0, 0.5, 0.01), seed=0)
+
+
+def test_sizes_all_and_per_type():
+    assert resolve_size("all", 136, 20) == 116
+    assert resolve_size(2000, 4931) == 2000
+
+
+def test_validation_cells_are_left_out():
+    bonds = synthetic_bonds(10)
+    bonds.groups = np.array(["A/1/0"] * 4 + ["A/1/1"] * 6)
+    kept = without_cells(bonds, ["A/1/0"])
+    assert len(kept) == 6 and set(kept.groups) == {"A/1/1"}
+    assert isinstance(kept, BondSet)
+
+
+def test_fit_outputs_name_the_icohp_program_and_mark_the_test_double(tmp_path):
+    from glassbonds.model.fitting import SYNTHETIC_MARKER, read_info
+    from tests.factories import fit_and_write
+
+    bonds = synthetic_bonds(50)
+    outputs = FitOutputs.in_directory(tmp_path, "fit")
+    provenance = {
+        "icohp_programs": {"glassbonds-synthetic-lobster 1 (test double, NOT LOBSTER)": 15},
+        "synthetic_icohp_subruns": 15,
+    }
+    fit_and_write(bonds, outputs, 30, 10, Hyperparameters(1.0, 0.5, 0.01), 0, provenance=provenance)
+    text = outputs.info.read_text()
+    assert SYNTHETIC_MARKER in text and "NOT LOBSTER" in text
+    assert len(read_info(outputs.info)[0]) == 10  # comment lines do not break the reader
+    _, metadata = load_model(outputs.model)
+    assert metadata["training_database"] == provenance
+    real = FitOutputs.in_directory(tmp_path, "real")
+    fit_and_write(
+        bonds,
+        real,
+        30,
+        10,
+        Hyperparameters(1.0, 0.5, 0.01),
+        0,
+        provenance={"icohp_programs": {"LOBSTER 3.2.0": 14}, "synthetic_icohp_subruns": 0},
+    )
+    assert SYNTHETIC_MARKER not in real.info.read_text()
+    assert "LOBSTER 3.2.0 (14)" in real.info.read_text()
