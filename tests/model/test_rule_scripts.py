@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from glassbonds.config_defaults import (
     study_hyperparameters,
@@ -21,13 +20,10 @@ from glassbonds.model.kernel import load_model
 from tests.factories import SOAP_PARAMS, synthetic_bonds
 
 REPO = Path(__file__).resolve().parents[2]
-DATA = REPO.parent / "shared" / "data" / "prm-4-113603"
-SUBRUN = DATA / "G" / "Zr49Cu49Al2" / "c" / "md" / "lammps" / "100" / "21" / "2000" / "0"
-needs_data = pytest.mark.skipif(
-    not SUBRUN.is_dir(), reason=f"real study data absent ({DATA} not found; fresh clone)"
-)
-# The config schema's defaults; the published fit names below check them.
+# The config schema's defaults.
 STUDY_HYPERPARAMETERS = study_hyperparameters()
+
+
 # ----------------------------------------------------------------------------- rule scripts
 
 
@@ -203,8 +199,7 @@ def test_rule_scripts_run_on_a_database_store(tmp_path):
     assert metadata["n_train"] == 90 - 30  # 120 bonds minus cell 3 (30) minus the test set
 
 
-@needs_data
-def test_validate_cell_script_on_real_subrun(tmp_path):
+def test_validate_cell_script_on_real_subrun(subrun_dir, tmp_path):
     """Models fitted on the cell's own bonds (a smoke test of formats, not of accuracy)."""
     import ase.io
 
@@ -212,13 +207,13 @@ def test_validate_cell_script_on_real_subrun(tmp_path):
     from glassbonds.model.kernel import save_model
     from glassbonds.model.validation import cell_bond_table
 
-    atoms = ase.io.read(SUBRUN / "Zr49Cu49Al2.xyz")
+    atoms = ase.io.read(subrun_dir / "Zr49Cu49Al2.xyz")
     parameters = study_soap_parameters()
     soap = soap_vectors(atoms, parameters)
     save_soap(tmp_path / "soap.npz", soap, parameters, atoms.get_chemical_symbols())
     table = cell_bond_table(
         atoms,
-        read_icohplist(SUBRUN / "ICOHPLIST.lobster")[["atom_a", "atom_b", "distance", "icohp"]],
+        read_icohplist(subrun_dir / "ICOHPLIST.lobster")[["atom_a", "atom_b", "distance", "icohp"]],
         ("Zr", "Cu", "Al"),
     )
     models = []
@@ -237,9 +232,9 @@ def test_validate_cell_script_on_real_subrun(tmp_path):
         tmp_path,
         input={
             "models": models,
-            "xyz": str(SUBRUN / "Zr49Cu49Al2.xyz"),
+            "xyz": str(subrun_dir / "Zr49Cu49Al2.xyz"),
             "soap": str(tmp_path / "soap.npz"),
-            "icohplist": str(SUBRUN / "ICOHPLIST.lobster"),
+            "icohplist": str(subrun_dir / "ICOHPLIST.lobster"),
         },
         output={
             "rmsd": str(tmp_path / "rmsd.tsv"),

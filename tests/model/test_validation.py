@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -22,13 +20,7 @@ from glassbonds.model.bonds import BondSet
 from glassbonds.model.validation import cell_rmsd, validate_cell, write_cell_validation
 from tests.factories import synthetic_bonds
 
-REPO = Path(__file__).resolve().parents[2]
-DATA = REPO.parent / "shared" / "data" / "prm-4-113603"
-SUBRUN = DATA / "G" / "Zr49Cu49Al2" / "c" / "md" / "lammps" / "100" / "21" / "2000" / "0"
-needs_data = pytest.mark.skipif(
-    not SUBRUN.is_dir(), reason=f"real study data absent ({DATA} not found; fresh clone)"
-)
-# The config schema's defaults; the published fit names below check them.
+# The config schema's defaults.
 STUDY_HYPERPARAMETERS = study_hyperparameters()
 PUBLISHED_RMSE = study_published_rmse()
 # The ICOHPLIST columns whole-cell validation reads (ICOHP as LOBSTER writes it, eV).
@@ -81,18 +73,17 @@ def test_validate_cell_predicts_modelled_types_only(tmp_path):
 # ----------------------------------------------------------------------------- real data
 
 
-@needs_data
-def test_accuracy_on_real_subrun(request):
+def test_accuracy_on_real_subrun(subrun_dir, request):
     """Held-out RMSE per bond type on run 21 sub-run 0 (738 LOBSTER bonds, DScribe SOAP)."""
     import ase.io
 
     from glassbonds.descriptors import soap_vectors
     from glassbonds.model.validation import cell_bond_table
 
-    atoms = ase.io.read(SUBRUN / "Zr49Cu49Al2.xyz")
+    atoms = ase.io.read(subrun_dir / "Zr49Cu49Al2.xyz")
     parameters = study_soap_parameters()
     soap = soap_vectors(atoms, parameters)
-    bonds = read_icohplist(SUBRUN / "ICOHPLIST.lobster")[ICOHPLIST_COLUMNS]
+    bonds = read_icohplist(subrun_dir / "ICOHPLIST.lobster")[ICOHPLIST_COLUMNS]
     assert len(bonds) == 738
     table = cell_bond_table(atoms, bonds, ("Zr", "Cu", "Al"))
 
