@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from glassbonds.config_defaults import study_hyperparameters, study_published_rmse
 from glassbonds.database.store import load_store
 from glassbonds.model.active_learning import TypeBonds, selection_curves, subruns_to_reach
 from glassbonds.model.kernel import SoapBondKernelRegressor, bond_feature_matrix
@@ -27,12 +28,11 @@ from glassbonds.report.plots import selection_curves_figure
 REPO = Path(__file__).resolve().parents[1]
 RUN21 = REPO.parent / "shared/data/prm-4-113603/G/Zr49Cu49Al2/c/md/lammps/100/21/2000"
 # The study's hyperparameters (zeta, sigma, gamma) and published test RMSE (eV).
+# (config schema defaults), in this tool's order of bond types.
+_HP, _RMSE = study_hyperparameters(), study_published_rmse()
 STUDY = {
-    "Zr-Cu": ((1, 1.0, 0.04), 0.0826),
-    "Zr-Zr": ((1, 0.5, 0.01), 0.0906),
-    "Cu-Cu": ((1, 0.5, 0.01), 0.0476),
-    "Zr-Al": ((1, 0.5, 0.01), 0.0682),
-    "Cu-Al": ((1, 0.5, 0.005), 0.0535),
+    t: ((_HP[t].zeta, _HP[t].sigma, _HP[t].gamma), _RMSE[t])
+    for t in ("Zr-Cu", "Zr-Zr", "Cu-Cu", "Zr-Al", "Cu-Al")
 }
 
 
@@ -52,7 +52,7 @@ def main() -> int:
         rows, soap_a, soap_b = database.bond_arrays(bond_type)
         bonds[bond_type] = TypeBonds(
             features=bond_feature_matrix(rows["distance"].to_numpy(), soap_a, soap_b),
-            target=rows["icohp"].to_numpy(dtype=float),
+            target=rows["minus_icohp"].to_numpy(dtype=float),
             subrun=list(zip(rows["run"], rows["subrun"], strict=True)),
         )
 
