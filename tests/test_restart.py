@@ -10,7 +10,9 @@ run) must finish, and:
 * every job that was running is redone: outputs with an incomplete marker of Snakemake
   (``.snakemake/incomplete``; the profile sets ``rerun-incomplete``) are regenerated;
 * nothing complete is redone: each ``scf.out`` that was complete before the interrupt (and
-  not marked incomplete) keeps its inode and mtime;
+  not marked incomplete) keeps its inode and content (Snakemake itself touches a job's outputs
+  when it registers the job as finished, so a file caught between its writer's final rename
+  and that touch changes mtime without being redone; a redo replaces the file, a new inode);
 * no output is corrupt: every ``scf.out`` parses as a finished pw.x run, every
   ``ICOHPLIST.lobster`` parses and agrees with its ``.lb.out`` count, and no temporary
   ``.<name>.*.partial*`` file of the library's atomic writers is left anywhere in the tree.
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import os
 import signal
 import subprocess
@@ -48,9 +51,9 @@ def _partials(tree: Path) -> list[Path]:
     return sorted(p for p in tree.rglob(".*") if ".partial" in p.name)
 
 
-def _identity(path: Path) -> tuple[int, int]:
-    stat = path.stat()
-    return stat.st_ino, stat.st_mtime_ns
+def _identity(path: Path) -> tuple[int, str]:
+    """Inode and SHA-256: a redo replaces the file (atomic rename), Snakemake's touch does not."""
+    return path.stat().st_ino, hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _incomplete_markers(workdir: Path) -> set[Path]:
@@ -70,7 +73,7 @@ def _incomplete_markers(workdir: Path) -> set[Path]:
 
 def _interrupt(process: subprocess.Popen, tree: Path) -> dict[Path, tuple[int, int]]:
     """Wait until 3..NSUB-2 scf.out exist and a pw.x output is being written, then SIGINT
-    and SIGKILL. Returns the identity (inode, mtime) of every finished scf.out just before."""
+    and SIGKILL. Returns the identity (inode, SHA-256) of every finished scf.out just before."""
     deadline = time.monotonic() + START_TIMEOUT
     while True:
         if process.poll() is not None:
