@@ -10,6 +10,7 @@ config's ``published_fits`` default) per bond type each time. Writes the curves 
 summary (TSV), the page and plot of the report (``active-learning-replay.html``/``.png``).
 
 Usage: python tools/active_learning_run21.py OUT_DIR [--seeds 3] [--folds 5] [--max-bonds 1500]
+       [--reuse]  (re-summarise the curves already in OUT_DIR, no refits)
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import argparse
 import sys
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 from glassbonds.model.active_learning_replay import (
@@ -47,6 +49,9 @@ def main() -> int:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--max-bonds", type=int, default=1500)
+    parser.add_argument(
+        "--reuse", action="store_true", help="re-summarise OUT/replay-curves.tsv, no refits"
+    )
     args = parser.parse_args()
     try:
         run21_directory(STUDY_DATA)
@@ -62,14 +67,17 @@ def main() -> int:
         start=2, step=1, seeds=tuple(range(args.seeds)), folds=args.folds,
         max_bonds=args.max_bonds, fold_seed=2020,
     )  # fmt: skip
-    from tqdm import tqdm
+    if args.reuse:
+        curves = pd.read_csv(args.out / "replay-curves.tsv", sep="\t", keep_default_na=False)
+    else:
+        from tqdm import tqdm
 
-    curves = replay(
-        bonds,
-        lambda t: study[t].estimator(),
-        settings,
-        progress=lambda jobs: tqdm(jobs, desc="folds x seeds", mininterval=5),
-    )
+        curves = replay(
+            bonds,
+            lambda t: study[t].estimator(),
+            settings,
+            progress=lambda jobs: tqdm(jobs, desc="folds x seeds", mininterval=5),
+        )
     summary = summarise_curves(curves)
     curves.to_csv(args.out / "replay-curves.tsv", sep="\t", index=False, float_format="%.6g")
     summary.to_csv(args.out / "replay-summary.tsv", sep="\t", index=False, float_format="%.6g")

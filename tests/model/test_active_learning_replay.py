@@ -149,7 +149,10 @@ def test_summary_pools_the_folds_and_spreads_over_seeds():
         columns=["strategy", "seed", "fold", "subruns", "bond_type", "train_bonds",
                  "test_bonds", "rmse_eV", "added"],
     )  # fmt: skip
+    # a size only one fold reaches (the other fold's pool is smaller) is left out
+    curves.loc[len(curves)] = ("random", 0, 1, 5, "Zr-Cu", 80, 30, 0.05, "")
     summary = summarise_curves(curves).set_index("seed")
+    assert set(summary.subruns) == {4}
     pooled = [np.sqrt((a**2 * 10 + b**2 * 30) / 40) for a, b in [(0.1, 0.2), (0.3, 0.1)]]
     assert summary.loc[["0", "1"], "rmse_eV"].tolist() == pytest.approx(pooled)
     assert summary.loc["mean", "rmse_eV"] == pytest.approx(np.mean(pooled))

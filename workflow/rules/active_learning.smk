@@ -12,6 +12,7 @@ rule suggest_subruns:
         png=report(
             f"{ACTIVE_LEARNING_DIR}/acquisition.png",
             category="Active learning",
+            subcategory="Suggested sub-runs",
             caption="../report/active_learning.rst",
         ),
     log:

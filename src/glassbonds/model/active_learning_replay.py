@@ -234,10 +234,14 @@ def summarise_curves(curves: pd.DataFrame) -> pd.DataFrame:
     """Grouped-CV RMSE (eV) per bond type, number of sub-runs, strategy and seed (squared
     errors pooled over the folds), and per strategy the mean over seeds (``seed`` "mean")
     with the std, min and max over seeds. SUMMARY_COLUMNS; ``train_bonds`` is the mean
-    training bonds per fold."""
+    training bonds per fold. Only the sizes every fold reaches are kept (folds of unequal
+    size have pools of unequal size): each point holds out every cell once."""
     if curves.empty:
         return pd.DataFrame(columns=SUMMARY_COLUMNS)
     keys = ["bond_type", "subruns", "strategy", "seed"]
+    replays = ["bond_type", "strategy", "seed"]
+    folds_at = curves.groupby(keys)["fold"].transform("nunique")
+    curves = curves[folds_at == curves.groupby(replays)["fold"].transform("nunique")]
     work = curves.assign(sq=curves["rmse_eV"] ** 2 * curves["test_bonds"])
     grouped = work.groupby(keys, sort=True)
     per_seed = pd.DataFrame(
@@ -268,7 +272,8 @@ def summarise_curves(curves: pd.DataFrame) -> pd.DataFrame:
 def subruns_to_reach(summary: pd.DataFrame, goals: Mapping[str, float]) -> pd.DataFrame:
     """Per strategy and bond type, from the seed-mean rows of :func:`summarise_curves`: the
     fewest sub-runs whose mean RMSE is at or below the goal (eV; NaN when never reached or
-    no goal), the RMSE with the whole pool, and the fewest sub-runs within 5 % of it."""
+    no goal), the RMSE at the largest size (``final_subruns``, the smallest fold's whole
+    pool), and the fewest sub-runs within 5 % of it."""
     mean = summary[summary["seed"] == "mean"]
     rows = []
     for (strategy, bond_type), group in mean.groupby(["strategy", "bond_type"], sort=False):
