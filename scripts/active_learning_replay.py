@@ -35,5 +35,5 @@ with rule_log(snakemake.log[0]):  # noqa: F821
     write_text(sm.output.summary, summary.to_csv(sep="\t", index=False, float_format="%.6g"))
     goals = {bond: float(fit["rmse"]) for bond, fit in p.published.items()}
     save_figure(replay_figure(summary, goals), sm.output.png)
-    print(f"{settings}: {len(curves)} refits")
+    print(f"{settings}: {len(curves)} curve points (refit x bond type x fold)")
     print(summary[summary.seed == "mean"].to_string(index=False))
