@@ -28,7 +28,7 @@ with rule_log(snakemake.log[0]):  # noqa: F821
     p = sm.params
     settings = ReplaySettings.from_config(p.replay, fold_seed=int(p.seed))
     bonds = bonds_from_store(Path(sm.input.train).parent, p.bond_types, p.exclude_cells)
-    study = {t: Hyperparameters(**(p.study.get(t) or {}), kernel=p.kernel) for t in bonds}
+    study = {t: Hyperparameters(**p.study[t], kernel=p.kernel) for t in bonds}
     curves = replay(bonds, lambda t: study[t].estimator(), settings, progress=list)
     summary = summarise_curves(curves)
     write_text(sm.output.curves, curves.to_csv(sep="\t", index=False, float_format="%.6g"))

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from ase.io import read
 
-from glassbonds.cells import STUDY_TRANSFORMATIONS
+from glassbonds.config_defaults import study_transformations
 from glassbonds.descriptors import load_soap
 from glassbonds.io.lammps import iter_dump_frames
 from glassbonds.subrun_status import read_status_file
@@ -41,7 +41,7 @@ def test_fifteen_subruns_are_the_study_deformations_of_the_reference(fixture_tre
         snapshot = run_dir(fixture_tree, nc) / "2000"
         reference = read(snapshot / "0" / f"{nc}.xyz")
         assert sorted(int(p.name) for p in snapshot.iterdir()) == list(range(15))
-        for transformation in STUDY_TRANSFORMATIONS:
+        for transformation in study_transformations():
             cell = read(snapshot / str(transformation.subrun) / f"{nc}.xyz")
             assert len(cell) == 8
             np.testing.assert_allclose(
@@ -119,7 +119,7 @@ def test_cluster_sums_count_every_database_bond_from_both_atoms(fixture_tree):
         rows = pd.read_parquet(fixture_tree / f"{nc}-PBSSDB/bonds.parquet")
         assert len(clusters) == 8 * rows.groupby(["run", "subrun"]).ngroups
         total = sum(atoms.info["SUM_ICOHP"] for atoms in clusters)
-        assert total == pytest.approx(2 * rows["icohp"].sum(), rel=1e-5)
+        assert total == pytest.approx(2 * rows["minus_icohp"].sum(), rel=1e-5)
 
 
 def test_per_atom_model_is_judged_on_held_out_subruns(fixture_tree):

@@ -5,8 +5,8 @@ Builds the per-bond database of the study's 15 real sub-runs of run 21 (from
 usable), then runs the library replay the workflow's rule ``active_learning_replay`` runs
 (:func:`glassbonds.model.active_learning_replay.replay`): grouped folds of sub-runs held out
 in turn, from 2 random sub-runs of the others add one at a time by the acquisition and at
-random (several seeds), refitting the study's kernel (the published hyperparameters of the
-config's ``published_fits`` default) per bond type each time. Writes the curves and their
+random (several seeds), refitting the study's kernel (its hyperparameters, the config
+schema's ``model.hyperparameters`` defaults) per bond type each time. Writes the curves and their
 summary (TSV), the page and plot of the report (``active-learning-replay.html``/``.png``).
 
 Usage: python tools/active_learning_run21.py OUT_DIR [--seeds 3] [--folds 5] [--max-bonds 1500]
@@ -20,27 +20,20 @@ import sys
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
+from glassbonds.config_defaults import study_hyperparameters, study_published_rmse
+from glassbonds.errors import InputError
 from glassbonds.model.active_learning_replay import (
     ReplaySettings,
     bonds_from_store,
     replay,
     summarise_curves,
 )
-from glassbonds.model.bonds import Hyperparameters
 from glassbonds.model.study_data import build_run21_store, run21_directory
 from glassbonds.report.active_learning import protocol_text, write_replay_report
 
 REPO = Path(__file__).resolve().parents[1]
 STUDY_DATA = REPO.parent / "shared/data/prm-4-113603"
-SCHEMA = REPO / "workflow/schemas/config.schema.yaml"
-
-
-def published_fits() -> dict[str, dict]:
-    """The study's published fits (hyperparameters, test RMSE in eV): the schema default."""
-    schema = yaml.safe_load(SCHEMA.read_text())
-    return schema["properties"]["published_fits"]["default"]
 
 
 def main() -> int:
@@ -55,14 +48,14 @@ def main() -> int:
     args = parser.parse_args()
     try:
         run21_directory(STUDY_DATA)
-    except Exception as error:
+    except InputError as error:
         print(f"skipped: {error}", file=sys.stderr)
         return 0
     args.out.mkdir(parents=True, exist_ok=True)
     store = build_run21_store(STUDY_DATA, args.out / "store")
-    fits = published_fits()
-    bonds = bonds_from_store(store, list(fits))
-    study = {t: Hyperparameters(fits[t]["zeta"], fits[t]["sigma"], fits[t]["gamma"]) for t in bonds}
+    published = study_published_rmse()
+    bonds = bonds_from_store(store, list(published))
+    study = study_hyperparameters()
     settings = ReplaySettings(
         start=2, step=1, seeds=tuple(range(args.seeds)), folds=args.folds,
         max_bonds=args.max_bonds, fold_seed=2020,
@@ -83,7 +76,7 @@ def main() -> int:
     summary.to_csv(args.out / "replay-summary.tsv", sep="\t", index=False, float_format="%.6g")
     table = write_replay_report(
         summary,
-        {t: fit["rmse"] for t, fit in fits.items()},
+        published,
         args.out / "active-learning-replay.html",
         args.out / "active-learning-replay.png",
         [store / "metadata.json"],

@@ -6,13 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from glassbonds.model.active_learning import acquisition_scores
-from glassbonds.model.kernel import SoapBondKernelRegressor, bond_feature_matrix
-
-
-def bonds_of(distances: np.ndarray, rng: np.random.Generator, width: int = 8) -> np.ndarray:
-    soap = np.abs(rng.normal(size=(2, len(distances), width)))
-    soap /= np.linalg.norm(soap, axis=2, keepdims=True)
-    return bond_feature_matrix(distances, soap[0], soap[1])
+from glassbonds.model.kernel import SoapBondKernelRegressor
+from tests.factories import bond_features
 
 
 def strength(features: np.ndarray) -> np.ndarray:
@@ -23,11 +18,11 @@ def strength(features: np.ndarray) -> np.ndarray:
 
 def test_a_cell_far_from_the_training_bonds_scores_highest():
     rng = np.random.default_rng(0)
-    train = bonds_of(rng.uniform(2.4, 2.8, 60), rng)
+    train = bond_features(rng.uniform(2.4, 2.8, 60), rng)
     model = SoapBondKernelRegressor(sigma=0.2, gamma=0.01).fit(train, strength(train))
     candidates = {
-        (1, 1): {"Cu-Cu": bonds_of(rng.uniform(2.4, 2.8, 10), rng)},  # like the training set
-        (1, 2): {"Cu-Cu": bonds_of(rng.uniform(3.4, 3.8, 10), rng)},  # bond lengths never seen
+        (1, 1): {"Cu-Cu": bond_features(rng.uniform(2.4, 2.8, 10), rng)},  # like the training set
+        (1, 2): {"Cu-Cu": bond_features(rng.uniform(3.4, 3.8, 10), rng)},  # bond lengths never seen
     }
     ranked = acquisition_scores(candidates, {"Cu-Cu": model}, {"Cu-Cu": 1.0})
     assert list(zip(ranked.run, ranked.subrun, strict=True)) == [(1, 2), (1, 1)]
@@ -36,10 +31,10 @@ def test_a_cell_far_from_the_training_bonds_scores_highest():
 
 def test_each_type_counts_by_its_mean_so_scarce_types_weigh_as_much():
     rng = np.random.default_rng(1)
-    train = bonds_of(rng.uniform(2.4, 2.8, 40), rng)
+    train = bond_features(rng.uniform(2.4, 2.8, 40), rng)
     model = SoapBondKernelRegressor(sigma=0.2, gamma=0.01).fit(train, strength(train))
-    unknown = bonds_of(rng.uniform(3.4, 3.8, 4), rng)
-    known = bonds_of(rng.uniform(2.5, 2.7, 200), rng)
+    unknown = bond_features(rng.uniform(3.4, 3.8, 4), rng)
+    known = bond_features(rng.uniform(2.5, 2.7, 200), rng)
     candidates = {
         (1, 1): {"Zr-Cu": known, "Zr-Al": unknown},  # 4 unexplored bonds of a scarce type
         (1, 2): {"Zr-Cu": np.concatenate([known, unknown[:1]]), "Zr-Al": known[:4]},
@@ -51,12 +46,12 @@ def test_each_type_counts_by_its_mean_so_scarce_types_weigh_as_much():
 
 def test_candidates_of_several_compositions_keep_their_own_keys():
     rng = np.random.default_rng(4)
-    train = bonds_of(rng.uniform(2.4, 2.8, 40), rng)
+    train = bond_features(rng.uniform(2.4, 2.8, 40), rng)
     model = SoapBondKernelRegressor(sigma=0.2, gamma=0.01).fit(train, strength(train))
     # the same run and sub-run numbers in two compositions are two candidates
     candidates = {
-        ("Zr50Cu50", 2, 8): {"Cu-Cu": bonds_of(rng.uniform(3.4, 3.8, 5), rng)},
-        ("Zr25Cu75", 2, 8): {"Cu-Cu": bonds_of(rng.uniform(2.4, 2.8, 5), rng)},
+        ("Zr50Cu50", 2, 8): {"Cu-Cu": bond_features(rng.uniform(3.4, 3.8, 5), rng)},
+        ("Zr25Cu75", 2, 8): {"Cu-Cu": bond_features(rng.uniform(2.4, 2.8, 5), rng)},
     }
     ranked = acquisition_scores(
         candidates, {"Cu-Cu": model}, {"Cu-Cu": 1.0}, key_columns=("nc", "run", "subrun")

@@ -190,13 +190,6 @@ def test_settings_from_the_config():
     assert settings == ReplaySettings(3, 2, (0, 1, 2, 3), None, None, 7)
 
 
-@pytest.fixture(scope="module")
-def run21_store(study_data, tmp_path_factory):
-    from glassbonds.model.study_data import build_run21_store
-
-    return build_run21_store(study_data, tmp_path_factory.mktemp("run21-replay") / "store")
-
-
 def test_run21_replay_holds_out_whole_real_subruns(run21_store):
     """The real run 21 (14 usable sub-runs), its two scarce Al bond types only (fast)."""
     bonds = bonds_from_store(run21_store, ["Zr-Al", "Cu-Al"])

@@ -210,26 +210,18 @@ def _frames_text(bonds: pd.DataFrame) -> str:
     return f"{frames} frame" + ("" if frames == 1 else "s")
 
 
-def icohp_figure(bonds: pd.DataFrame, bond_types: Sequence[str], item: str):
-    """Histograms of predicted -ICOHP (eV), one panel per bond type, shared bins."""
-    return _histograms(
-        bonds,
-        "minus_icohp",
-        bond_types,
-        "predicted -ICOHP (eV)",
-        f"{item}: predicted -ICOHP ({_frames_text(bonds)})",
-    )
+# Column of the inference bond table -> (axis label, title) of its histograms.
+PREDICTION_HISTOGRAMS = {
+    "minus_icohp": ("predicted -ICOHP (eV)", "predicted -ICOHP"),
+    "std": ("predictive std of -ICOHP (eV)", "predictive uncertainty"),
+}
 
 
-def std_figure(bonds: pd.DataFrame, bond_types: Sequence[str], item: str):
-    """Histograms of the predictive std of -ICOHP (eV), one panel per bond type."""
-    return _histograms(
-        bonds,
-        "std",
-        bond_types,
-        "predictive std of -ICOHP (eV)",
-        f"{item}: predictive uncertainty ({_frames_text(bonds)})",
-    )
+def prediction_figure(bonds: pd.DataFrame, column: str, bond_types: Sequence[str], item: str):
+    """Histograms of one column of :data:`PREDICTION_HISTOGRAMS` (predicted -ICOHP or its
+    predictive std, eV), one panel per bond type, shared bins."""
+    label, title = PREDICTION_HISTOGRAMS[column]
+    return _histograms(bonds, column, bond_types, label, f"{item}: {title} ({_frames_text(bonds)})")
 
 
 def per_atom_parity_figure(held_out: Mapping[str, pd.DataFrame]):
