@@ -5,11 +5,13 @@ the study's run 21 (skipped when ../shared is absent)."""
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from glassbonds.config_defaults import study_config
 from glassbonds.errors import InputError
 from glassbonds.model.active_learning_replay import (
     ReplaySettings,
@@ -34,6 +36,12 @@ def bonds(tmp_path) -> dict[str, TypeBonds]:
     return bonds_from_store(
         write_synthetic_bond_store(tmp_path / "store", CELLS), ["Cu-Cu", "Zr-Cu"]
     )
+
+
+def replay_settings(**changes) -> ReplaySettings:
+    """The config schema's replay settings with ``changes``."""
+    defaults = study_config()["active_learning"]["replay"]
+    return replace(ReplaySettings.from_config(defaults), **changes)
 
 
 def kernel(_bond_type: str) -> SoapBondKernelRegressor:
@@ -75,7 +83,7 @@ def test_fits_take_whole_cells_and_never_a_held_out_one(bonds):
             return super().fit(X, y)
 
     held_out = ["Zr50Cu50/1/2", "Zr25Cu75/1/5"]
-    settings = ReplaySettings(start=2, step=3, seeds=(0, 1), max_bonds=None)
+    settings = replay_settings(start=2, step=3, seeds=(0, 1), max_bonds=None)
     selection_curves(bonds, Recording, [held_out], settings)
     assert fits
     for bond_type, cells in fits:
@@ -99,7 +107,7 @@ def test_acquisition_takes_the_highest_score_first(bonds):
     data = bonds["Cu-Cu"]
     mean_square = {g: float(np.mean(data.features[data.groups == g, 0] ** 2)) for g in LABELS}
     held_out = LABELS[:3]
-    settings = ReplaySettings(start=2, step=1, seeds=(0,))
+    settings = replay_settings(start=2, step=1, seeds=(0,))
     curves = selection_curves(bonds, lambda _: StdIsLength(), [held_out], settings)
     steps = added_cells(curves[curves.strategy == "acquisition"])
     start, chosen = steps[0], [cells[0] for cells in steps[1:]]
@@ -110,7 +118,7 @@ def test_acquisition_takes_the_highest_score_first(bonds):
 
 
 def test_sizes_grow_by_the_step_to_the_whole_pool_and_seeds_differ(bonds):
-    settings = ReplaySettings(start=2, step=3, seeds=(0, 1, 2), folds=3, max_bonds=None)
+    settings = replay_settings(start=2, step=3, seeds=(0, 1, 2), folds=3, max_bonds=None)
     curves = replay(bonds, kernel, settings)
     folds = grouped_folds(LABELS, 3, settings.fold_seed)
     random_orders = {}
@@ -180,7 +188,7 @@ def test_goal_reached_is_the_first_size_at_or_below_it():
 
 def test_a_pool_no_larger_than_the_start_is_refused(bonds):
     with pytest.raises(InputError, match=r"active_learning\.replay\.folds"):
-        selection_curves(bonds, kernel, [LABELS[:10]], ReplaySettings(start=2))
+        selection_curves(bonds, kernel, [LABELS[:10]], replay_settings(start=2))
 
 
 def test_settings_from_the_config():
@@ -194,7 +202,7 @@ def test_run21_replay_holds_out_whole_real_subruns(run21_store):
     """The real run 21 (14 usable sub-runs), its two scarce Al bond types only (fast)."""
     bonds = bonds_from_store(run21_store, ["Zr-Al", "Cu-Al"])
     assert {len(set(d.groups)) for d in bonds.values()} == {14}
-    settings = ReplaySettings(start=2, step=4, seeds=(0,), folds=5)
+    settings = replay_settings(start=2, step=4, seeds=(0,), folds=5)
     curves = replay(bonds, lambda _: SoapBondKernelRegressor(sigma=0.5, gamma=0.01), settings)
     folds = grouped_folds(sorted(set(bonds["Zr-Al"].groups)), 5, 0)
     for (_, fold), part in curves.groupby(["strategy", "fold"]):

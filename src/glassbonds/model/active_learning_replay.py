@@ -49,15 +49,16 @@ class ReplaySettings:
     the seeds (each gives its own start set and random order); ``folds``: grouped folds
     held out in turn (``None``: leave one cell out); ``max_bonds``: cap on the training bonds
     per type (a seeded random subset; bounds the cost of each fit, ``None`` no cap);
-    ``fold_seed``: the seed dealing cells into folds.
+    ``fold_seed``: the seed dealing cells into folds. The defaults are the config schema's
+    (``active_learning.replay``; :meth:`from_config`).
     """
 
-    start: int = 2
-    step: int = 1
-    seeds: tuple[int, ...] = (0, 1, 2)
-    folds: int | None = 3
-    max_bonds: int | None = 1500
-    fold_seed: int = 0
+    start: int
+    step: int
+    seeds: tuple[int, ...]
+    folds: int | None
+    max_bonds: int | None
+    fold_seed: int
 
     @classmethod
     def from_config(cls, config: Mapping[str, object], fold_seed: int = 0) -> ReplaySettings:
@@ -163,7 +164,7 @@ def selection_curves(
     bonds: Mapping[str, TypeBonds],
     make_model: Callable[[str], object],
     test_folds: Sequence[Sequence[str]],
-    settings: ReplaySettings = ReplaySettings(),
+    settings: ReplaySettings,
     progress: Callable[[Iterable], Iterable] = lambda items: items,
 ) -> pd.DataFrame:
     """RMSE per bond type against the number of DFT cells, by acquisition and at random.
