@@ -148,3 +148,55 @@ def random_database(name: str, counts: dict[str, int], seed: int) -> BondDatabas
     )
     soap = rng.normal(size=(2 * total, 12)).astype(np.float32)
     return BondDatabase(f"{name}-PBSSDB", rows, soap, {"r_cut": 3.75}, ["Zr", "Cu"], sources=[name])
+
+
+def write_synthetic_bond_store(
+    directory: Path,
+    cells: list[tuple[str, int, int]],
+    bonds_per_cell: int = 12,
+    bond_types: tuple[str, ...] = ("Cu-Cu", "Zr-Cu"),
+    seed: int = 0,
+    width: int = 6,
+) -> Path:
+    """A bond database store (bonds.parquet, soap.npy, metadata.json) of synthetic bonds: for
+    each DFT cell (source, run, subrun) and bond type ``bonds_per_cell`` bonds between fresh
+    atoms, the cell's bond lengths (angstrom) in its own range, -ICOHP (eV) a smooth function
+    of length and environment. Synthetic numbers for tests of the store's consumers."""
+    from glassbonds.database.store import ROW_COLUMNS, save_store
+
+    rng = np.random.default_rng(seed)
+    rows, soap = [], []
+    for k, (source, run, subrun) in enumerate(cells):
+        low = 2.3 + 0.12 * (k % 7)  # cells differ in their bond lengths, like deformed cells
+        for bond_type in bond_types:
+            distance = rng.uniform(low, low + 0.5, bonds_per_cell)
+            vectors = np.abs(rng.normal(size=(2 * bonds_per_cell, width)))
+            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+            first = sum(len(block) for block in soap)
+            soap.append(vectors)
+            for i, d in enumerate(distance):
+                a, b = first + 2 * i, first + 2 * i + 1
+                rows.append(
+                    {
+                        "bond_type": bond_type,
+                        "source": source,
+                        "run": run,
+                        "subrun": subrun,
+                        "atom_a": a,
+                        "atom_b": b,
+                        "distance": d,
+                        "minus_icohp": 2.0 * np.exp(-(d - 2.5)) * (1 + 0.2 * vectors[2 * i, 0]),
+                        "soap_a": a,
+                        "soap_b": b,
+                    }
+                )
+    database = BondDatabase(
+        "SYNTH",
+        pd.DataFrame(rows, columns=ROW_COLUMNS),
+        np.concatenate(soap).astype(np.float32),
+        {"synthetic": True},
+        ["Zr", "Cu"],
+    )
+    directory.mkdir(parents=True, exist_ok=True)
+    save_store(database, directory)
+    return directory

@@ -164,6 +164,24 @@ def test_suggestions_rank_every_candidate_and_extend_the_dft_list(fixture_tree):
     assert all(entries[0] == "1" for entries in chosen.values())
 
 
+def test_the_replay_compares_acquisition_and_random_on_whole_training_cells(fixture_tree):
+    stem = fixture_tree / "active-learning/replay-DB2/DB2-replay"
+    rows = pd.read_parquet(fixture_tree / "DB2/bonds.parquet")
+    cells = set(rows.source + "/" + rows.run.astype(str) + "/" + rows.subrun.astype(str))
+    cells -= {"Zr50Cu50/1/0"}  # the validation sub-run is never trained on
+    curves = pd.read_csv(stem.with_name(stem.name + "-curves.tsv"), sep="\t")
+    for _, part in curves.groupby(["strategy", "seed", "fold"]):
+        steps = part.sort_values("subruns").drop_duplicates("subruns")
+        added = [c for entry in steps.added for c in entry.split(";")]
+        assert len(added) == len(set(added)) == part.subruns.max() and set(added) < cells
+    summary = pd.read_csv(stem.with_name(stem.name + "-summary.tsv"), sep="\t", dtype=str)
+    assert set(summary.strategy) == {"acquisition", "random"}
+    assert set(summary.seed) == {"mean", "0", "1"}
+    page = (fixture_tree / "report/active-learning-replay.html").read_text()
+    assert "Sub-runs needed: acquisition vs random" in page and 'id="synthetic-banner"' in page
+    assert (fixture_tree / "report/active-learning-replay.png").stat().st_size > 0
+
+
 def test_mixed_database_takes_the_configured_bonds_from_each_composition(fixture_tree):
     rows = pd.read_parquet(fixture_tree / "DB2/bonds.parquet")
     counts = rows.groupby(["bond_type", "source"]).size()

@@ -363,6 +363,7 @@ def all_targets():
             targets += expand(rules.per_atom_model.output.summary, nc=nc)
     if candidate_subruns():
         targets += [SUGGESTED_SUBRUNS, NEXT_DFT_CONFIG]
+    targets += REPLAY_TARGETS  # active_learning.smk (config active_learning.replay)
     for spec in config.get("mixed_databases", []):
         targets += getattr(rules, f"mixed_database_{spec['name']}").output
     targets += model_targets()
