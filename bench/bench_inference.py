@@ -36,7 +36,9 @@ from glassbonds.inference.predict import (
     std_text,
 )
 from glassbonds.io.lammps import iter_dump_frames
-from glassbonds.model.kernel import SoapBondKernelRegressor, bond_feature_matrix, save_model
+from glassbonds.model.features import bond_feature_matrix
+from glassbonds.model.files import save_model
+from glassbonds.model.kernel import SoapBondKernelRegressor
 from glassbonds.neighbours import DEFAULT_WINDOWS, STUDY_SPECIES, find_bonds
 
 ROOT = Path(__file__).resolve().parents[1]

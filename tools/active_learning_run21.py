@@ -20,7 +20,8 @@ import numpy as np
 
 from glassbonds.database.store import load_store
 from glassbonds.model.active_learning import TypeBonds, selection_curves, subruns_to_reach
-from glassbonds.model.kernel import SoapBondKernelRegressor, bond_feature_matrix
+from glassbonds.model.features import bond_feature_matrix
+from glassbonds.model.kernel import SoapBondKernelRegressor
 from glassbonds.model.study_data import build_run21_store
 from glassbonds.report.plots import selection_curves_figure
 

@@ -21,7 +21,9 @@ from ase.io import read
 from glassbonds.database.store import load_store
 from glassbonds.descriptors import SoapParameters
 from glassbonds.inference.predict import FittedModels, infer_frames
-from glassbonds.model.kernel import SoapBondKernelRegressor, bond_feature_matrix, save_model
+from glassbonds.model.features import bond_feature_matrix
+from glassbonds.model.files import save_model
+from glassbonds.model.kernel import SoapBondKernelRegressor
 from glassbonds.model.study_data import SPECIES, build_run21_store
 from glassbonds.neighbours import DEFAULT_WINDOWS
 from glassbonds.report.plots import atom_map_figure, save_figure

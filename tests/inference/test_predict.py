@@ -17,7 +17,9 @@ from glassbonds.descriptors import SoapParameters, soap_vectors
 from glassbonds.errors import InputError
 from glassbonds.inference.predict import ICOHPLIST_HEADER, BondPredictor, FittedModels, infer_frames
 from glassbonds.io.lobster import read_icohplist
-from glassbonds.model.kernel import SoapBondKernelRegressor, bond_feature_matrix, save_model
+from glassbonds.model.features import bond_feature_matrix
+from glassbonds.model.files import save_model
+from glassbonds.model.kernel import SoapBondKernelRegressor
 from glassbonds.neighbours import DEFAULT_WINDOWS, STUDY_SPECIES, find_bonds_in_atoms
 
 ROOT = Path(__file__).parents[2]

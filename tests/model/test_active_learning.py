@@ -13,7 +13,8 @@ from glassbonds.model.active_learning import (
     selection_curves,
     subruns_to_reach,
 )
-from glassbonds.model.kernel import SoapBondKernelRegressor, bond_feature_matrix
+from glassbonds.model.features import bond_feature_matrix
+from glassbonds.model.kernel import SoapBondKernelRegressor
 
 
 def bonds_of(distances: np.ndarray, rng: np.random.Generator, width: int = 8) -> np.ndarray:

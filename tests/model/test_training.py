@@ -14,7 +14,7 @@ from ase import Atoms
 from sklearn.model_selection import KFold
 
 from glassbonds.errors import InputError
-from glassbonds.model.kernel import load_model
+from glassbonds.model.files import load_model
 from glassbonds.model.training import (
     BondSet,
     FitOutputs,
@@ -583,7 +583,7 @@ def test_validate_cell_script_on_real_subrun(tmp_path):
     import ase.io
 
     from glassbonds.descriptors import SoapParameters, save_soap, soap_vectors
-    from glassbonds.model.kernel import save_model
+    from glassbonds.model.files import save_model
     from glassbonds.model.training import cell_bond_table
 
     atoms = ase.io.read(SUBRUN / "Zr49Cu49Al2.xyz")

@@ -53,7 +53,6 @@ from typing import Any, TextIO
 
 import numpy as np
 from ase import Atoms
-from scipy.linalg import solve_triangular
 
 from glassbonds.descriptors import SoapParameters, soap_vectors
 from glassbonds.errors import InputError
@@ -66,12 +65,16 @@ from glassbonds.io.lammps import (
     read_data_file,
 )
 from glassbonds.model.baseline import Baseline
-from glassbonds.model.kernel import (
-    SoapBondKernelRegressor,
-    bond_feature_matrix,
-    gaussian_series,
-    load_model,
-    series_term_count,
+from glassbonds.model.features import bond_feature_matrix
+from glassbonds.model.files import load_model
+from glassbonds.model.kernel import SoapBondKernelRegressor
+from glassbonds.model.predictive_std import (
+    STD_TOLERANCE,
+    LowRankStd,
+    SeriesExpansion,
+    calibrated_std,
+    exact_latent,
+    series_weights,
 )
 from glassbonds.neighbours import Bonds, find_bonds, normalise_windows
 
@@ -183,35 +186,45 @@ def _soap_length(model: SoapBondKernelRegressor) -> int:
 
 @dataclass
 class BondTypePredictor:
-    """Fast, exact predictions of one bond type's model (see the module docstring).
+    """Fast predictions of one bond type's model (see the module docstring).
 
     ``window`` (angstrom) bounds the bond lengths it will be asked about; bonds outside
-    the expansion's range are sent to the model's own ``predict``.
+    the expansion's range are sent to the model's own ``predict``. ``std_tolerance``: relative
+    accuracy of the low-rank std (:class:`~glassbonds.model.predictive_std.LowRankStd`,
+    built on first use); None: always the exact std.
     """
 
     fitted: FittedModel
     window: tuple[float, float]
-    center: float = 0.0
-    half_range: float = 0.0
-    terms: int = 0
+    std_tolerance: float | None = STD_TOLERANCE
+    expansion: SeriesExpansion | None = None
     weights: np.ndarray | None = None  # W (terms, F), None: no series (fallback)
 
     def __post_init__(self) -> None:
-        model = self.fitted.model
-        if model.kernel != "soap_distance" or float(model.zeta) != 1.0:
-            return
-        low = min(float(model.train_distance_.min()), self.window[0])
-        high = max(float(model.train_distance_.max()), self.window[1])
-        self.center, self.half_range = 0.5 * (low + high), 0.5 * (high - low)
-        terms = series_term_count(self.half_range, float(model.sigma))
-        if terms is None:
-            return  # sigma tiny against the distance range: use the model's predict
-        self.terms = terms
-        self.weights = model.series_weights(self.center, terms)
+        self.expansion = SeriesExpansion.for_model(self.fitted.model, self.window)
+        if self.expansion is not None:
+            self.weights = series_weights(self.fitted.model, self.expansion)
+        self._low_rank: LowRankStd | bool | None = False  # False: not built yet
 
     @property
     def uses_series(self) -> bool:
         return self.weights is not None
+
+    @property
+    def terms(self) -> int:
+        return 0 if self.expansion is None else self.expansion.terms
+
+    @property
+    def low_rank(self) -> LowRankStd | None:
+        """The low-rank std of this model (None: exact std only), built once."""
+        if self._low_rank is False:
+            usable = self.uses_series and self.std_tolerance is not None
+            self._low_rank = (
+                LowRankStd.build(self.fitted.model, self.expansion, self.std_tolerance)
+                if usable
+                else None
+            )
+        return self._low_rank
 
     def mean_from_projection(
         self, projection: np.ndarray, atom_a: np.ndarray, atom_b: np.ndarray, distance: np.ndarray
@@ -219,12 +232,42 @@ class BondTypePredictor:
         """Mean -ICOHP (eV) from ``projection = P_atoms @ weights.T`` (n_atoms, terms): the
         model's baseline of the distance plus the kernel part (model file contract)."""
         model = self.fitted.model
-        test = gaussian_series(distance - self.center, float(model.sigma), self.terms)
+        test = self.expansion.features(distance)
         summed = projection[atom_a] + projection[atom_b]
         return baseline_of(model)(distance) + 0.25 * np.einsum("ij,ij->i", test, summed)
 
     def in_range(self, distance: np.ndarray) -> np.ndarray:
-        return np.abs(distance - self.center) <= self.half_range
+        return self.expansion.in_range(distance)
+
+    def std_fast(
+        self, soap: np.ndarray, atom_a: np.ndarray, atom_b: np.ndarray, distance: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and calibrated std (eV): the low-rank std where its per-bond check passes,
+        the exact std (:meth:`std_exact`) for the other bonds and without a low-rank model."""
+        low_rank = self.low_rank
+        if low_rank is None or not self.in_range(distance).all():
+            return self.std_exact(soap, atom_a, atom_b, distance)
+        model = self.fitted.model
+        used, inverse = np.unique(np.concatenate([atom_a, atom_b]), return_inverse=True)
+        local_a, local_b = inverse[: len(atom_a)], inverse[len(atom_a) :]
+        y, z_atoms = low_rank.project_atoms(soap[used])
+        projection = soap[used] @ self.weights.T
+        mean = self.mean_from_projection(projection, local_a, local_b, distance)
+        std = np.empty(len(distance))
+        failed = np.zeros(len(distance), dtype=bool)
+        for start in range(0, len(distance), BOND_BLOCK):
+            rows = slice(start, start + BOND_BLOCK)
+            prior = _prior(soap, atom_a[rows], atom_b[rows])
+            latent, ok = low_rank.latent(
+                y, z_atoms, local_a[rows], local_b[rows], distance[rows], prior
+            )
+            std[rows] = calibrated_std(model, latent)
+            failed[rows] = ~ok
+        if failed.any():
+            rows = np.flatnonzero(failed)
+            std[rows] = self.std_exact(soap, atom_a[rows], atom_b[rows], distance[rows])[1]
+        self.last_fallback = int(failed.sum())
+        return mean, std
 
     def std_exact(
         self, soap: np.ndarray, atom_a: np.ndarray, atom_b: np.ndarray, distance: np.ndarray
@@ -233,8 +276,8 @@ class BondTypePredictor:
 
         ``k_* = g(d, d_i) * 0.25 * (A[a, i] + A[b, i])`` with ``A = P_atoms @ Q_train^T``
         over the atoms these bonds use, then the model file's calibrated std
-        ``std_scale * sqrt(amplitude * (k(x,x) - |L^-1 k_*|^2) + noise_variance)`` and the
-        mean ``baseline(d) + k_* . alpha``.
+        (``predictive_std.calibrated_std`` of ``exact_latent``) and the mean
+        ``baseline(d) + k_* . alpha``.
         """
         model = self.fitted.model
         used, inverse = np.unique(np.concatenate([atom_a, atom_b]), return_inverse=True)
@@ -244,9 +287,6 @@ class BondTypePredictor:
         std = np.empty(len(distance))
         sigma = float(model.sigma)
         baseline = baseline_of(model)
-        amplitude = float(getattr(model, "amplitude_", 1.0))
-        noise_variance = float(getattr(model, "noise_variance_", 0.0))
-        std_scale = float(getattr(model, "std_scale_", 1.0))
         for start in range(0, len(distance), BOND_BLOCK):
             rows = slice(start, start + BOND_BLOCK)
             k_star = np.subtract.outer(distance[rows], model.train_distance_)
@@ -255,12 +295,15 @@ class BondTypePredictor:
             np.exp(k_star, out=k_star)
             k_star *= 0.25 * (products[local_a[rows]] + products[local_b[rows]])
             mean[rows] = baseline(distance[rows]) + k_star @ model.alpha_
-            v = solve_triangular(model.cholesky_, k_star.T, lower=True, check_finite=False)
-            summed = soap[atom_a[rows]] + soap[atom_b[rows]]
-            prior = 0.25 * np.einsum("ij,ij->i", summed, summed)
-            latent = np.maximum(prior - np.einsum("ij,ij->j", v, v), 0.0)
-            std[rows] = std_scale * np.sqrt(amplitude * latent + noise_variance)
+            prior = _prior(soap, atom_a[rows], atom_b[rows])
+            std[rows] = calibrated_std(model, exact_latent(model, k_star, prior))
         return mean, std
+
+
+def _prior(soap: np.ndarray, atom_a: np.ndarray, atom_b: np.ndarray) -> np.ndarray:
+    """k(x, x) = 0.25 |pA + pB|^2 of bonds (zeta = 1 study kernel)."""
+    summed = soap[atom_a] + soap[atom_b]
+    return 0.25 * np.einsum("ij,ij->i", summed, summed)
 
 
 def baseline_of(model: SoapBondKernelRegressor) -> Baseline:
@@ -301,11 +344,16 @@ class Predictions:
 class BondPredictor:
     """All bond types' predictors; built once, reused for every frame."""
 
-    def __init__(self, models: FittedModels, windows: Mapping[str, tuple[float, float]]):
+    def __init__(
+        self,
+        models: FittedModels,
+        windows: Mapping[str, tuple[float, float]],
+        std_tolerance: float | None = STD_TOLERANCE,
+    ):
         self.models = models
         self.provenance = provenance_lines(models)
         self.predictors = {
-            name: BondTypePredictor(fitted, windows.get(name, (np.inf, -np.inf)))
+            name: BondTypePredictor(fitted, windows.get(name, (np.inf, -np.inf)), std_tolerance)
             for name, fitted in models.models.items()
         }
         series = [p for p in self.predictors.values() if p.uses_series]
@@ -341,7 +389,7 @@ class BondPredictor:
             a, b, d = bonds.atom_a[rows], bonds.atom_b[rows], bonds.distance[rows]
             model = predictor.fitted.model
             if with_std and predictor.uses_series and model.landmark_cholesky_ is None:
-                mean[rows], std[rows] = predictor.std_exact(soap, a, b, d)
+                mean[rows], std[rows] = predictor.std_fast(soap, a, b, d)
                 continue
             if with_std or not predictor.uses_series:
                 mean[rows], block_std = _predict_with_model(model, soap, a, b, d, with_std)

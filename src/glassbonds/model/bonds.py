@@ -14,7 +14,8 @@ import numpy as np
 
 from glassbonds.database.store import load_store
 from glassbonds.errors import InputError
-from glassbonds.model.kernel import SoapBondKernelRegressor, bond_feature_matrix
+from glassbonds.model.features import bond_feature_matrix
+from glassbonds.model.kernel import SoapBondKernelRegressor
 
 
 @dataclass

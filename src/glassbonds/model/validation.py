@@ -16,8 +16,9 @@ from glassbonds.composition import bond_type_of
 from glassbonds.errors import InputError
 from glassbonds.files import write_text
 from glassbonds.model.bonds import _canonical
+from glassbonds.model.features import bond_feature_matrix
 from glassbonds.model.figures import pyplot_free_figure, save_figure
-from glassbonds.model.kernel import SoapBondKernelRegressor, bond_feature_matrix
+from glassbonds.model.kernel import SoapBondKernelRegressor
 
 
 def cell_bond_table(atoms: Atoms, bonds: pd.DataFrame, species: Sequence[str]) -> pd.DataFrame:
@@ -183,7 +184,7 @@ def run_validate_cell(
 
     from glassbonds.descriptors import load_soap
     from glassbonds.io.lobster import read_icohplist
-    from glassbonds.model.kernel import load_model
+    from glassbonds.model.files import load_model
 
     soap = load_soap(soap_path)
     models = {}
