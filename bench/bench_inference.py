@@ -149,7 +149,10 @@ def staged(
     (out / "staged.lobster").write_text(icohplist_text(bonds, symbols, -predictions.mean))
     if with_std:
         (out / "staged.std").write_text(std_text(predictions.std))
-    (out / "staged.info").write_text(info_text(bonds.counts(), {}, models, DEFAULT_WINDOWS))
+    counts = bonds.counts()
+    written = {name: n for name, n in counts.items() if name in models.models}
+    skipped = {name: n for name, n in counts.items() if name not in models.models and n}
+    (out / "staged.info").write_text(info_text(written, skipped, models, DEFAULT_WINDOWS))
     times["write"] = time.perf_counter() - start
     print(f"  {len(bonds)} bonds: {bonds.counts()}")
     return times

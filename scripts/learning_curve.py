@@ -7,10 +7,9 @@ params: ``bond_type``, ``sizes``, ``n_test``, ``seeds``, ``zeta``, ``sigma``, ``
 
 from pathlib import Path
 
-from glassbonds.model.training import (
-    Hyperparameters,
+from glassbonds.model.bonds import Hyperparameters, load_bond_set
+from glassbonds.model.learning_curve import (
     learning_curve,
-    load_bond_set,
     summarise_learning_curve,
     write_learning_curve,
 )

@@ -14,26 +14,16 @@ from ase import Atoms
 from sklearn.model_selection import KFold
 
 from glassbonds.errors import InputError
+from glassbonds.model.bonds import BondSet, Hyperparameters, check_bond_set, result_stem
 from glassbonds.model.files import load_model
-from glassbonds.model.training import (
-    BondSet,
-    FitOutputs,
-    Hyperparameters,
-    cell_rmsd,
-    check_bond_set,
-    fit_and_test,
+from glassbonds.model.fitting import FitOutputs, fit_and_test, read_dat, read_info, run_fit
+from glassbonds.model.grid_search import select_hyperparameters, write_selection
+from glassbonds.model.learning_curve import (
     learning_curve,
-    read_dat,
-    read_info,
-    result_stem,
-    run_fit,
-    select_hyperparameters,
     summarise_learning_curve,
-    validate_cell,
-    write_cell_validation,
     write_learning_curve,
-    write_selection,
 )
+from glassbonds.model.validation import cell_rmsd, validate_cell, write_cell_validation
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO.parent / "shared" / "data" / "prm-4-113603"
@@ -149,7 +139,7 @@ def test_run_fit_writes_published_layouts(tmp_path):
 
 
 def _split_like_run_fit(bonds, n_train, n_test, seed):
-    from glassbonds.model.training import split_train_test
+    from glassbonds.model.fitting import split_train_test
 
     return split_train_test(bonds, n_train, n_test, seed)
 
@@ -185,7 +175,7 @@ def test_cross_database_fit_and_descriptor_mismatch(tmp_path):
     _, result = fit_and_test(train, 60, 30, Hyperparameters(), seed=0, test=test)
     assert result.stem() == "DB4-Zr45Cu45Al10-Zr-Cu-60-1.0-0.5-0.01-30"
     other = synthetic_bonds(50, seed=2, params={**SOAP_PARAMS, "r_cut": 5.0})
-    with pytest.raises(InputError, match="different SOAP parameters"):
+    with pytest.raises(InputError, match=r"other SOAP parameters \(r_cut: 5.0 != 3.75\)"):
         fit_and_test(train, 60, 30, Hyperparameters(), seed=0, test=other)
 
 
@@ -330,7 +320,7 @@ def test_accuracy_on_real_subrun(request):
     import ase.io
 
     from glassbonds.descriptors import SoapParameters, soap_vectors
-    from glassbonds.model.training import cell_bond_table
+    from glassbonds.model.validation import cell_bond_table
 
     atoms = ase.io.read(SUBRUN / "Zr49Cu49Al2.xyz")
     parameters = SoapParameters(species=("Zr", "Cu", "Al"))
@@ -584,7 +574,7 @@ def test_validate_cell_script_on_real_subrun(tmp_path):
 
     from glassbonds.descriptors import SoapParameters, save_soap, soap_vectors
     from glassbonds.model.files import save_model
-    from glassbonds.model.training import cell_bond_table
+    from glassbonds.model.validation import cell_bond_table
 
     atoms = ase.io.read(SUBRUN / "Zr49Cu49Al2.xyz")
     parameters = SoapParameters(species=("Zr", "Cu", "Al"))

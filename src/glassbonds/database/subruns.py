@@ -19,7 +19,7 @@ import pandas as pd
 from ase import Atoms
 from ase.io import read as read_structure
 
-from glassbonds.descriptors import load_soap
+from glassbonds.descriptors import check_same_descriptor, load_soap
 from glassbonds.errors import InputError
 from glassbonds.files import sha256
 from glassbonds.io.lobster import read_icohplist, read_neighbour_list
@@ -106,12 +106,13 @@ def read_subrun(files: SubRunFiles, descriptor: Mapping | None = None) -> SubRun
     data = SubRunData(files, atoms, icohp, neighbours)
     if descriptor is not None:
         record = load_soap(files.soap)
-        if dict(record.parameters) != dict(descriptor):
-            raise DescriptorMismatch(
-                files.soap,
-                f"SOAP parameters {record.parameters} differ from the config's",
-                "delete the <NC>-SOAPS files and rerun the describe_subrun rule",
-            )
+        check_same_descriptor(
+            files.soap,
+            record.parameters,
+            descriptor,
+            "delete the <NC>-SOAPS files and rerun the describe_subrun rule",
+            DescriptorMismatch,
+        )
         if len(record.vectors) != natoms:
             raise InputError(
                 files.soap,

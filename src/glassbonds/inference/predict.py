@@ -54,7 +54,7 @@ from typing import Any, TextIO
 import numpy as np
 from ase import Atoms
 
-from glassbonds.descriptors import SoapParameters, soap_vectors
+from glassbonds.descriptors import SoapParameters, check_same_descriptor, soap_vectors
 from glassbonds.errors import InputError
 from glassbonds.files import atomic_path
 from glassbonds.inference.atom_maps import atom_sums, write_atom_map
@@ -148,20 +148,13 @@ class FittedModels:
 
     def check_descriptor(self, parameters: SoapParameters) -> None:
         """Raise if a model was trained on SOAP vectors made with other parameters."""
-        wanted = parameters.as_dict()
         for fitted in self.models.values():
-            stored = fitted.metadata.get("descriptor_parameters") or {}
-            clash = {
-                key: (stored[key], value)
-                for key, value in wanted.items()
-                if key in stored and _plain(stored[key]) != _plain(value)
-            }
-            if clash:
-                raise InputError(
-                    fitted.path,
-                    f"trained with other SOAP parameters {clash} (model, config)",
-                    "use the descriptor settings of the training database",
-                )
+            check_same_descriptor(
+                fitted.path,
+                fitted.metadata.get("descriptor_parameters"),
+                parameters.as_dict(),
+                "use the descriptor settings of the training database (model != config)",
+            )
             expected = 1 + 2 * _soap_length(fitted.model)
             if fitted.model.n_features_in_ != expected:
                 raise InputError(fitted.path, "inconsistent feature count in the model file")

@@ -41,7 +41,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import solve_triangular
+from scipy.linalg import eigh, solve_triangular
 from scipy.stats import poisson
 
 SERIES_TOLERANCE = 1e-20
@@ -171,13 +171,16 @@ class LowRankStd:
         q_train = model.train_soap_sum_
         n = q_train.shape[0]
         # (1) SOAP subspace from the eigenvectors of the training Gram Q Q^T (n x n).
-        gram_values, gram_vectors = np.linalg.eigh(q_train @ q_train.T)
+        # Only the eigenpairs above soap_rtol^2 * trace are computed (LAPACK evr; the trace
+        # bounds the largest eigenvalue, which holds most of it for SOAP sums).
+        gram = q_train @ q_train.T
+        threshold = (soap_rtol**2) * float(np.trace(gram))
+        gram_values, gram_vectors = eigh(gram, subset_by_value=(threshold, np.inf), driver="evr")
         order = np.argsort(gram_values)[::-1]
-        gram_values = np.maximum(gram_values[order], 0.0)
-        singular = np.sqrt(gram_values)
-        m = max(1, int(np.sum(singular > soap_rtol * singular[0])))
-        y_train = gram_vectors[:, order[:m]] * singular[:m]  # Q W, (n, m)
-        soap_basis = q_train.T @ (gram_vectors[:, order[:m]] / singular[:m])  # (F, m)
+        singular = np.sqrt(np.maximum(gram_values[order], 0.0))
+        m = max(1, len(singular))
+        y_train = gram_vectors[:, order] * singular  # Q W, (n, m)
+        soap_basis = q_train.T @ (gram_vectors[:, order] / singular)  # (F, m)
         norms = np.einsum("ij,ij->i", q_train, q_train)
         residual = np.maximum(norms - np.einsum("ij,ij->i", y_train, y_train), 0.0)
         outside_limit = outside_factor * float(np.max(residual / np.maximum(norms, 1e-300)))
@@ -199,23 +202,23 @@ class LowRankStd:
         a_reduced = a_train @ distance_basis
         psi = 0.5 * (a_reduced[:, :, None] * y_train[:, None, :]).reshape(n, -1)
         c = solve_triangular(model.cholesky_, psi, lower=True, check_finite=False)
-        if c.shape[1] <= n:
-            values, vectors = np.linalg.eigh(c.T @ c)
-        else:
-            values, left = np.linalg.eigh(c @ c.T)
-            vectors = None
+        small = c.shape[1] <= n
+        product = c.T @ c if small else c @ c.T
+        # Eigenpairs above eigen_floor / 10: those above eigen_floor are kept, the largest
+        # of the others bounds what is discarded (eigen_floor / 10 when there is none).
+        values, vectors = eigh(product, subset_by_value=(0.1 * eigen_floor, np.inf), driver="evr")
         order = np.argsort(values)[::-1]
-        values = np.maximum(values[order], 0.0)
-        r = max(1, int(np.sum(values > eigen_floor)))
-        if vectors is None:
-            kept = left[:, order[:r]]
-            vectors = (c.T @ kept) / np.sqrt(values[:r])
-        else:
-            vectors = vectors[:, order[:r]]
-        next_eigenvalue = float(values[r]) if len(values) > r else 0.0
+        values, vectors = values[order], vectors[:, order]
+        r = int(np.sum(values > eigen_floor))
+        if r == 0:
+            return None
+        next_eigenvalue = float(values[r]) if len(values) > r else 0.1 * eigen_floor
+        values, vectors = values[:r], vectors[:, :r]
+        if not small:
+            vectors = (c.T @ vectors) / np.sqrt(values)
         # T[l, (k, j)] = sqrt(lambda_j) V[(k, l), j]: Z = y @ T gives per atom, per series
         # direction k, the weighted projections onto the kept eigenvectors.
-        weighted = (vectors * np.sqrt(values[:r])).reshape(k_reduced, m, r)
+        weighted = (vectors * np.sqrt(values)).reshape(k_reduced, m, r)
         projection = np.ascontiguousarray(weighted.transpose(1, 0, 2).reshape(m, k_reduced * r))
         return cls(
             model,
@@ -223,7 +226,7 @@ class LowRankStd:
             np.ascontiguousarray(soap_basis),
             distance_basis,
             projection,
-            values[:r],
+            values,
             next_eigenvalue,
             outside_limit,
             float(tolerance),
