@@ -34,14 +34,10 @@ import numpy as np
 from scipy.linalg import solve_triangular
 
 from glassbonds.descriptors import SoapParameters, soap_vectors
-from glassbonds.inference.predict import (
-    BondPredictor,
-    FittedModels,
-    icohplist_text,
-    infer_frames,
-    info_text,
-    std_text,
-)
+from glassbonds.inference.frames import infer_frames
+from glassbonds.inference.models import FittedModels
+from glassbonds.inference.prediction import BondPredictor
+from glassbonds.inference.writers import icohplist_text, info_text, std_text
 from glassbonds.io.lammps import iter_dump_frames
 from glassbonds.model.features import bond_feature_matrix
 from glassbonds.model.files import save_model

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from glassbonds.descriptors import SoapParameters
 from glassbonds.errors import InputError
-from glassbonds.inference.predict import FittedModels, infer_frames
+from glassbonds.inference.frames import infer_frames
+from glassbonds.inference.models import FittedModels
 from glassbonds.rule_log import rule_log
 
 with rule_log(snakemake.log[0]):  # noqa: F821

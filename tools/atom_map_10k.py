@@ -20,7 +20,8 @@ from ase.io import read
 
 from glassbonds.database.store import load_store
 from glassbonds.descriptors import SoapParameters
-from glassbonds.inference.predict import FittedModels, infer_frames
+from glassbonds.inference.frames import infer_frames
+from glassbonds.inference.models import FittedModels
 from glassbonds.model.features import bond_feature_matrix
 from glassbonds.model.files import save_model
 from glassbonds.model.kernel import SoapBondKernelRegressor

@@ -8,9 +8,10 @@ import numpy as np
 from ase.io import read
 
 from glassbonds.inference.atom_maps import atom_sums, write_atom_map
-from glassbonds.inference.predict import FittedModels, infer_frames
+from glassbonds.inference.frames import infer_frames
+from glassbonds.inference.models import FittedModels
 from glassbonds.neighbours import DEFAULT_WINDOWS, STUDY_SPECIES, find_bonds_in_atoms
-from tests.inference.test_predict import (
+from tests.inference.test_frames import (
     PARAMETERS,
     TYPE_MAP,
     _frame_text,

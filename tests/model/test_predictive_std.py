@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from glassbonds.inference.predict import BondTypePredictor, FittedModel
+from glassbonds.inference.models import FittedModel
+from glassbonds.inference.prediction import BondTypePredictor
 from glassbonds.model.features import bond_feature_matrix
 from glassbonds.model.kernel import SoapBondKernelRegressor
 from glassbonds.model.predictive_std import (

@@ -15,7 +15,10 @@ from ase.io.lammpsdata import write_lammps_data
 
 from glassbonds.descriptors import SoapParameters, soap_vectors
 from glassbonds.errors import InputError
-from glassbonds.inference.predict import ICOHPLIST_HEADER, BondPredictor, FittedModels, infer_frames
+from glassbonds.inference.frames import infer_frames
+from glassbonds.inference.models import FittedModels
+from glassbonds.inference.prediction import BondPredictor
+from glassbonds.inference.writers import ICOHPLIST_HEADER
 from glassbonds.io.lobster import read_icohplist
 from glassbonds.model.features import bond_feature_matrix
 from glassbonds.model.files import save_model
@@ -232,7 +235,7 @@ def test_header_matches_a_real_icohplist() -> None:
     real = REAL_ICOHPLIST.read_text().splitlines()
     assert real[0] == ICOHPLIST_HEADER
     # Column layout: reformatting a real line with the writer's widths reproduces it.
-    from glassbonds.inference.predict import icohplist_text
+    from glassbonds.inference.writers import icohplist_text
     from glassbonds.neighbours import Bonds
 
     table = read_icohplist(REAL_ICOHPLIST).head(20)
