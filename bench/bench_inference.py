@@ -37,7 +37,7 @@ from glassbonds.descriptors import SoapParameters, soap_vectors
 from glassbonds.inference.frames import infer_frames
 from glassbonds.inference.models import FittedModels
 from glassbonds.inference.prediction import BondPredictor
-from glassbonds.inference.writers import icohplist_text, info_text, std_text
+from glassbonds.inference.writers import OutputNames, icohplist_text, info_text, std_text
 from glassbonds.io.lammps import iter_dump_frames
 from glassbonds.model.features import bond_feature_matrix
 from glassbonds.model.files import save_model
@@ -58,6 +58,13 @@ HYPERPARAMETERS = {
     "Zr-Cu": (1.0, 1.0, 0.04),
     "Zr-Zr": (1.0, 0.5, 0.01),
 }
+
+
+def _names(item: str) -> OutputNames:
+    """The tree's file names of one inference item (INFERENCE_FILES of inference.smk)."""
+    return OutputNames(item, f"{item}_inference_summary.tsv", f"{item}_{{step}}_ICOHPLIST.lobster",
+                       f"{item}_{{step}}_ICOHPLIST.info", f"{item}_{{step}}_ICOHPLIST.std",
+                       f"{item}_{{step}}_atoms.xyz")  # fmt: skip
 
 
 def _load_tool(name: str):
@@ -289,7 +296,7 @@ def main() -> int:
                 DEFAULT_WINDOWS,
                 parameters,
                 tmp / "out",
-                "1",
+                _names("1"),
                 predictive_std=with_std,
                 log=io.StringIO(),
             )

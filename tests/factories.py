@@ -17,3 +17,19 @@ def write_legacy_files(result: PbssdbResult, directory: Path) -> None:
         directory / "ND-reasons.tsv",
         directory / "DUB.info",
     )
+
+
+def inference_names(item: str):
+    """The file names of one inference item as the ``infer`` rule declares them
+    (``INFERENCE_FILES`` in ``workflow/rules/inference.smk``; the workflow test checks the
+    tree)."""
+    from glassbonds.inference.writers import OutputNames
+
+    return OutputNames(
+        item=item,
+        summary=f"{item}_inference_summary.tsv",
+        icohplist=f"{item}_{{step}}_ICOHPLIST.lobster",
+        info=f"{item}_{{step}}_ICOHPLIST.info",
+        std=f"{item}_{{step}}_ICOHPLIST.std",
+        atoms=f"{item}_{{step}}_atoms.xyz",
+    )

@@ -22,6 +22,7 @@ from glassbonds.database.store import load_store
 from glassbonds.descriptors import SoapParameters
 from glassbonds.inference.frames import infer_frames
 from glassbonds.inference.models import FittedModels
+from glassbonds.inference.writers import OutputNames
 from glassbonds.model.features import bond_feature_matrix
 from glassbonds.model.files import save_model
 from glassbonds.model.kernel import SoapBondKernelRegressor
@@ -32,6 +33,13 @@ from glassbonds.report.plots import atom_map_figure, save_figure
 DATA = Path(__file__).resolve().parents[1].parent / "shared/data/prm-4-113603"
 STUDY = {"Zr-Cu": (1.0, 0.04), "Zr-Zr": (0.5, 0.01), "Cu-Cu": (0.5, 0.01),
          "Zr-Al": (0.5, 0.01), "Cu-Al": (0.5, 0.005)}  # fmt: skip
+
+
+def _names(item: str) -> OutputNames:
+    """The tree's file names of one inference item (INFERENCE_FILES of inference.smk)."""
+    return OutputNames(item, f"{item}_inference_summary.tsv", f"{item}_{{step}}_ICOHPLIST.lobster",
+                       f"{item}_{{step}}_ICOHPLIST.info", f"{item}_{{step}}_ICOHPLIST.std",
+                       f"{item}_{{step}}_atoms.xyz")  # fmt: skip
 
 
 def main() -> int:
@@ -60,8 +68,17 @@ def main() -> int:
                    "descriptor_parameters": SoapParameters(SPECIES).as_dict()})  # fmt: skip
     models = FittedModels.load(paths, SPECIES)
     windows = {b: w for b, w in DEFAULT_WINDOWS.items() if b in paths}
-    infer_frames(cell, "lammps-data", {1: "Zr", 2: "Cu", 3: "Al"}, models, windows,
-                 SoapParameters(SPECIES), args.out, "cell10k", log=io.StringIO())  # fmt: skip
+    infer_frames(
+        cell,
+        "lammps-data",
+        {1: "Zr", 2: "Cu", 3: "Al"},
+        models,
+        windows,
+        SoapParameters(SPECIES),
+        args.out,
+        _names("cell10k"),
+        log=io.StringIO(),
+    )
     atoms = read(next(args.out.glob("cell10k_*_atoms.xyz")))
     values = atoms.arrays["sum_icohp"]
     for element in ("Zr", "Cu", "Al"):

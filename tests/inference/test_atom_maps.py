@@ -11,6 +11,7 @@ from glassbonds.inference.atom_maps import atom_sums, write_atom_map
 from glassbonds.inference.frames import infer_frames
 from glassbonds.inference.models import FittedModels
 from glassbonds.neighbours import DEFAULT_WINDOWS, STUDY_SPECIES, find_bonds_in_atoms
+from tests.factories import inference_names
 from tests.inference.test_frames import (
     PARAMETERS,
     TYPE_MAP,
@@ -45,9 +46,16 @@ def test_inference_writes_a_map_per_frame(trained, tmp_path):  # noqa: F811
     dump = tmp_path / "one.dump"
     dump.write_text(_frame_text(atoms, 0))
     infer_frames(
-        dump, "lammps-dump", TYPE_MAP, models, DEFAULT_WINDOWS, PARAMETERS, tmp_path, "5",
+        dump,
+        "lammps-dump",
+        TYPE_MAP,
+        models,
+        DEFAULT_WINDOWS,
+        PARAMETERS,
+        tmp_path,
+        inference_names("5"),
         log=io.StringIO(),
-    )  # fmt: skip
+    )
     mapped = read(tmp_path / "5_0_atoms.xyz")
     icohp = np.loadtxt(tmp_path / "5_0_ICOHPLIST.lobster", skiprows=1, usecols=7)
     # +ICOHP in the ICOHPLIST, -ICOHP summed per atom: every bond counted twice

@@ -24,6 +24,7 @@ from glassbonds.model.features import bond_feature_matrix
 from glassbonds.model.files import save_model
 from glassbonds.model.kernel import SoapBondKernelRegressor
 from glassbonds.neighbours import DEFAULT_WINDOWS, STUDY_SPECIES, find_bonds_in_atoms
+from tests.factories import inference_names
 
 ROOT = Path(__file__).parents[2]
 SHARED = ROOT / ".." / "shared" / "data" / "prm-4-113603"
@@ -180,7 +181,15 @@ def test_infer_frames_outputs_and_bad_frames(trained, tmp_path) -> None:
     log = io.StringIO()
     out = tmp_path / "out"
     summary = infer_frames(
-        dump, "lammps-dump", TYPE_MAP, models, DEFAULT_WINDOWS, PARAMETERS, out, "7", log=log
+        dump,
+        "lammps-dump",
+        TYPE_MAP,
+        models,
+        DEFAULT_WINDOWS,
+        PARAMETERS,
+        out,
+        inference_names("7"),
+        log=log,
     )
     assert summary.truncated and "truncated" in log.getvalue()
     assert [r.status.split(":")[0] for r in summary.frames] == ["ok", "ok", "skipped", "truncated"]
@@ -269,7 +278,7 @@ def test_frame_selection_and_data_file_input(trained, tmp_path) -> None:
         DEFAULT_WINDOWS,
         PARAMETERS,
         tmp_path / "sel",
-        "1",
+        inference_names("1"),
         frames=[1],
         predictive_std=False,
         log=io.StringIO(),
@@ -292,7 +301,7 @@ def test_frame_selection_and_data_file_input(trained, tmp_path) -> None:
         DEFAULT_WINDOWS,
         PARAMETERS,
         tmp_path / "data",
-        "1",
+        inference_names("1"),
         predictive_std=False,
         log=io.StringIO(),
     )
@@ -309,7 +318,7 @@ def test_frame_selection_and_data_file_input(trained, tmp_path) -> None:
         DEFAULT_WINDOWS,
         PARAMETERS,
         tmp_path / "dump",
-        "1",
+        inference_names("1"),
         predictive_std=False,
         log=io.StringIO(),
     )
@@ -339,7 +348,7 @@ def test_unknown_atom_type_is_named(trained, tmp_path) -> None:
             DEFAULT_WINDOWS,
             PARAMETERS,
             tmp_path / "out",
-            "1",
+            inference_names("1"),
             log=io.StringIO(),
         )
     with pytest.raises(InputError, match="format"):
@@ -351,7 +360,7 @@ def test_unknown_atom_type_is_named(trained, tmp_path) -> None:
             DEFAULT_WINDOWS,
             PARAMETERS,
             tmp_path / "out",
-            "1",
+            inference_names("1"),
             log=io.StringIO(),
         )
 
@@ -366,9 +375,16 @@ def test_a_failing_later_frame_leaves_no_frame_files_and_no_summary(trained, tmp
     out = tmp_path / "out"
     with pytest.raises(InputError, match=r"\[4\]"):
         infer_frames(
-            dump, "lammps-dump", TYPE_MAP, models, DEFAULT_WINDOWS, PARAMETERS, out, "9",
+            dump,
+            "lammps-dump",
+            TYPE_MAP,
+            models,
+            DEFAULT_WINDOWS,
+            PARAMETERS,
+            out,
+            inference_names("9"),
             log=io.StringIO(),
-        )  # fmt: skip
+        )
     # frame 0 went through, but the item failed: nothing of it is left
     assert list(out.iterdir()) == []
 
@@ -380,9 +396,16 @@ def test_info_records_every_model_checksum(trained, tmp_path) -> None:
     dump = tmp_path / "one.dump"
     dump.write_text(_frame_text(_structure(61), 0))
     infer_frames(
-        dump, "lammps-dump", TYPE_MAP, models, DEFAULT_WINDOWS, PARAMETERS, tmp_path, "3",
+        dump,
+        "lammps-dump",
+        TYPE_MAP,
+        models,
+        DEFAULT_WINDOWS,
+        PARAMETERS,
+        tmp_path,
+        inference_names("3"),
         log=io.StringIO(),
-    )  # fmt: skip
+    )
     info = (tmp_path / "3_0_ICOHPLIST.info").read_text()
     for path in trained.values():
         assert f"# model {Path(path).resolve()} sha256 {sha256(path)}" in info

@@ -374,8 +374,9 @@ def model_targets():
     return targets
 
 
-def inference_summary(item):
-    return f"{DERIVED}/ETL_inference/{item}/icohps/{item}_inference_summary.tsv"
+def inference_outputs(item):
+    """The infer rule's directory output (its files: INFERENCE_FILES, inference.smk)."""
+    return f"{DERIVED}/ETL_inference/{item}/icohps"
 
 
 def inference_item(key):
@@ -383,7 +384,7 @@ def inference_item(key):
 
 
 def inference_targets():
-    return [inference_summary(item) for item in INFERENCE["items"]]
+    return [inference_outputs(item) for item in INFERENCE["items"]]
 
 
 def all_targets():

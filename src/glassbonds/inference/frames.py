@@ -22,6 +22,7 @@ from glassbonds.inference.atom_maps import atom_sums, write_atom_map
 from glassbonds.inference.models import FittedModels
 from glassbonds.inference.prediction import BondPredictor
 from glassbonds.inference.writers import (
+    OutputNames,
     icohplist_text,
     info_text,
     std_text,
@@ -96,7 +97,7 @@ def infer_frame(
     windows: Mapping[str, tuple[float, float]],
     soap_parameters: SoapParameters,
     output_dir: Path,
-    item_name: str,
+    names: OutputNames,
     predictive_std: bool,
     describer=None,
 ) -> FrameResult:
@@ -123,20 +124,20 @@ def infer_frame(
         for name, count in all_counts.items()
         if name not in predictor.models.models and count > 0
     }
-    stem = output_dir / f"{item_name}_{frame.step}_ICOHPLIST"
+    files = names.frame(frame.step)
     sums, sums_std, counts = atom_sums(len(frame.atoms), bonds, predictions.mean, predictions.std)
-    write_atom_map(output_dir / f"{item_name}_{frame.step}_atoms.xyz", frame.atoms, sums,
+    write_atom_map(output_dir / files.atoms, frame.atoms, sums,
                    sums_std, counts)  # fmt: skip
     write_text_atomically(
-        stem.with_suffix(".lobster"),
+        output_dir / files.icohplist,
         icohplist_text(kept, symbols, -predictions.mean[predictions.has_model]),
     )
     if predictive_std:
         write_text_atomically(
-            stem.with_suffix(".std"), std_text(predictions.std[predictions.has_model])
+            output_dir / files.std, std_text(predictions.std[predictions.has_model])
         )
     write_text_atomically(
-        stem.with_suffix(".info"),
+        output_dir / files.info,
         info_text(written, skipped, predictor.models, windows, predictor.provenance),
     )
     return FrameResult(
@@ -152,7 +153,7 @@ def infer_frames(
     windows: Mapping[str, Sequence[float]],
     soap_parameters: SoapParameters,
     output_dir: str | Path,
-    item_name: str,
+    names: OutputNames,
     frames: Sequence[int] | None = None,
     predictive_std: bool = True,
     log: TextIO | None = None,
@@ -165,13 +166,15 @@ def infer_frames(
     inside its last frame is reported in ``log`` and the summary (status ``truncated``) and
     the complete frames are kept. ``log`` receives the progress bar and messages (stderr if
     None). Returns the per-frame results; the summary TSV is
-    ``<output_dir>/<item_name>_inference_summary.tsv``.
+    ``output_dir / names.summary``. ``output_dir`` is the ``infer`` rule's directory output and
+    ``names`` the file names it declares (the library builds none).
     """
     from tqdm import tqdm
 
     if format not in FORMATS:
         raise InputError("inference.format", f"unknown format {format!r}", f"use one of {FORMATS}")
     structure_path, output_dir = Path(structure_path), Path(output_dir)
+    item_name = names.item
     if not structure_path.is_file():
         raise InputError(
             structure_path, "structure file not found", "check inference.structure in the config"
@@ -229,7 +232,7 @@ def infer_frames(
                         windows,
                         soap_parameters,
                         staging,
-                        item_name,
+                        names,
                         predictive_std,
                         describer,
                     )
@@ -247,7 +250,7 @@ def infer_frames(
     for written_file in sorted(staging.iterdir()):
         os.replace(written_file, output_dir / written_file.name)
     staging.rmdir()
-    summary_path = output_dir / f"{item_name}_inference_summary.tsv"
+    summary_path = output_dir / names.summary
     write_text_atomically(summary_path, summary_text(results, list(windows)))
     skipped_frames = sum(result.status.startswith("skipped") for result in results)
     print(

@@ -28,6 +28,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,6 +45,38 @@ ICOHPLIST_HEADER = (
     "  COHP#  atomMU  atomNU     distance     translation      ICOHP (at) eF   for spin  1"
 )
 INFO_HEADER = "[interaction] [count] [min. dist.] [max. dist.] [zeta] [sigma] [reg. par.]"
+
+
+@dataclass(frozen=True)
+class FrameNames:
+    """File names of one frame's outputs (inside the item's output directory)."""
+
+    icohplist: str
+    info: str
+    std: str
+    atoms: str
+
+
+@dataclass(frozen=True)
+class OutputNames:
+    """Names of one inference item's files inside its output directory, as the ``infer``
+    rule declares them (``workflow/rules/inference.smk``): ``summary`` and per-frame
+    templates with a ``{step}`` field (the frame's MD timestep); ``item`` labels messages."""
+
+    item: str
+    summary: str
+    icohplist: str
+    info: str
+    std: str
+    atoms: str
+
+    def frame(self, step: int | str) -> FrameNames:
+        return FrameNames(
+            *(
+                template.format(step=step)
+                for template in (self.icohplist, self.info, self.std, self.atoms)
+            )
+        )
 
 
 def icohplist_text(bonds: Bonds, symbols: Sequence[str], icohp: np.ndarray) -> str:

@@ -33,7 +33,7 @@ space); bonds where that bound could move the calibrated std by more than ``tole
 (``outside_factor`` times their largest relative residual), are flagged and recomputed
 exactly by the caller. The SOAP and distance compression themselves carry no per-bond
 bound: their effect is measured against the exact std in the tests and in
-``bench/bench_inference.py`` (``docs/uncertainty.md``).
+``bench/bench_inference.py`` (``docs/models.md``).
 """
 
 from __future__ import annotations
