@@ -375,8 +375,25 @@ def model_targets():
 
 
 def inference_outputs(item):
-    """The infer rule's directory output (its files: INFERENCE_FILES, inference.smk)."""
+    """The infer rule's directory output (its files: INFERENCE_FILES below)."""
     return f"{DERIVED}/ETL_inference/{item}/icohps"
+
+
+# The files of one item's directory output (ETL_inference/<ITEM>/icohps/): the summary and,
+# per frame of MD timestep <STEP>, the ICOHPLIST, its .info, the predictive std and the
+# per-atom map (library: glassbonds.inference.frames.infer_frames, writers, atom_maps).
+INFERENCE_FILES = {
+    "summary": "{item}_inference_summary.tsv",
+    "icohplist": "{item}_{step}_ICOHPLIST.lobster",
+    "info": "{item}_{step}_ICOHPLIST.info",
+    "std": "{item}_{step}_ICOHPLIST.std",
+    "atoms": "{item}_{step}_atoms.xyz",
+}
+
+
+def inference_files(wildcards):
+    """INFERENCE_FILES of one item ({step} stays a template field for the library)."""
+    return {k: v.replace("{item}", wildcards.item) for k, v in INFERENCE_FILES.items()}
 
 
 def inference_item(key):
