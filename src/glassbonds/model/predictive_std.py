@@ -147,7 +147,7 @@ class LowRankStd:
     expansion: SeriesExpansion
     soap_basis: np.ndarray  # W (F, m)
     distance_basis: np.ndarray  # E (terms, K')
-    projection: np.ndarray  # T (m, K' r): Z = y @ T
+    projection: np.ndarray  # T (K', m, r): Z_k = y @ T_k
     eigenvalues: np.ndarray  # lambda_1..r
     next_eigenvalue: float  # lambda_{r+1} (0 when nothing was discarded)
     outside_limit: float  # largest accepted relative SOAP residual |q_perp|^2 / |q|^2
@@ -216,10 +216,9 @@ class LowRankStd:
         values, vectors = values[:r], vectors[:, :r]
         if not small:
             vectors = (c.T @ vectors) / np.sqrt(values)
-        # T[l, (k, j)] = sqrt(lambda_j) V[(k, l), j]: Z = y @ T gives per atom, per series
+        # T[k, l, j] = sqrt(lambda_j) V[(k, l), j]: Z_k = y @ T_k gives per atom, per series
         # direction k, the weighted projections onto the kept eigenvectors.
-        weighted = (vectors * np.sqrt(values)).reshape(k_reduced, m, r)
-        projection = np.ascontiguousarray(weighted.transpose(1, 0, 2).reshape(m, k_reduced * r))
+        projection = np.ascontiguousarray((vectors * np.sqrt(values)).reshape(k_reduced, m, r))
         return cls(
             model,
             expansion,
@@ -237,12 +236,13 @@ class LowRankStd:
         return int(self.eigenvalues.shape[0])
 
     def project_atoms(self, soap: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per atom: ``y = p W`` (atoms, m) and ``Z = y T`` as (K', atoms, r), so that one
-        series direction's rows are contiguous."""
+        """Per atom: ``y = p W`` (atoms, m) and ``Z_k = y T_k`` as (K', atoms, r), so that
+        one series direction's rows are contiguous."""
         y = soap @ self.soap_basis
-        k_reduced = self.distance_basis.shape[1]
-        z = (y @ self.projection).reshape(len(y), k_reduced, self.rank)
-        return y, np.ascontiguousarray(z.transpose(1, 0, 2))
+        z = np.empty((self.projection.shape[0], len(y), self.rank))
+        for k, t_k in enumerate(self.projection):
+            np.matmul(y, t_k, out=z[k])
+        return y, z
 
     def latent(
         self,
