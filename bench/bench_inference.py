@@ -33,6 +33,12 @@ from pathlib import Path
 import numpy as np
 from scipy.linalg import solve_triangular
 
+from glassbonds.config_defaults import (
+    study_hyperparameters,
+    study_soap_parameters,
+    study_species,
+    study_windows,
+)
 from glassbonds.descriptors import SoapParameters, soap_vectors
 from glassbonds.inference.frames import infer_frames
 from glassbonds.inference.models import FittedModels
@@ -43,21 +49,17 @@ from glassbonds.model.features import bond_feature_matrix
 from glassbonds.model.files import save_model
 from glassbonds.model.kernel import SoapBondKernelRegressor
 from glassbonds.model.predictive_std import STD_TOLERANCE
-from glassbonds.neighbours import DEFAULT_WINDOWS, STUDY_SPECIES, find_bonds
+from glassbonds.neighbours import find_bonds
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / ".." / "shared" / "data" / "prm-4-113603" / "ETL_inference"
 CELL = DATA / "Zr49Cu49Al2-10000-1-1-1.data"
 TYPE_MAP = {1: "Zr", 2: "Cu", 3: "Al"}
+# The study's species order and bond windows (angstrom): the config schema's defaults.
+SPECIES = study_species()
+WINDOWS = study_windows()
 # Study hyperparameters (zeta, sigma, gamma), DESIGN section 8.
-HYPERPARAMETERS = {
-    "Al-Al": (1.0, 0.5, 0.005),
-    "Cu-Al": (1.0, 0.5, 0.005),
-    "Cu-Cu": (1.0, 0.5, 0.01),
-    "Zr-Al": (1.0, 0.5, 0.01),
-    "Zr-Cu": (1.0, 1.0, 0.04),
-    "Zr-Zr": (1.0, 0.5, 0.01),
-}
+HYPERPARAMETERS = {t: (hp.zeta, hp.sigma, hp.gamma) for t, hp in study_hyperparameters().items()}
 
 
 def _names(item: str) -> OutputNames:
@@ -110,7 +112,7 @@ def synthetic_models(
     rng = np.random.default_rng(7)
     paths = {}
     for name, (zeta, sigma, gamma) in HYPERPARAMETERS.items():
-        low, high = DEFAULT_WINDOWS[name]
+        low, high = WINDOWS[name]
         distance = rng.uniform(low, high, n_train)
         # Non-negative like real SOAP power spectra, so overlaps are of realistic size.
         soap_a, soap_b = (np.abs(rng.normal(size=(n_train, n_features))) for _ in range(2))
@@ -137,13 +139,13 @@ def staged(
     times["read"] = time.perf_counter() - start
     start = time.perf_counter()
     symbols = atoms.get_chemical_symbols()
-    bonds = find_bonds(atoms.positions, np.asarray(atoms.cell), symbols, DEFAULT_WINDOWS)
+    bonds = find_bonds(atoms.positions, np.asarray(atoms.cell), symbols, WINDOWS, SPECIES)
     times["neighbours"] = time.perf_counter() - start
     start = time.perf_counter()
     soap = soap_vectors(atoms, parameters)
     times["soap"] = time.perf_counter() - start
     start = time.perf_counter()
-    predictor = BondPredictor(models, DEFAULT_WINDOWS)
+    predictor = BondPredictor(models, WINDOWS)
     times["predict setup (per run)"] = time.perf_counter() - start
     start = time.perf_counter()
     predictions = predictor.predict(soap, bonds, with_std)
@@ -155,7 +157,7 @@ def staged(
     counts = bonds.counts()
     written = {name: n for name, n in counts.items() if name in models.models}
     skipped = {name: n for name, n in counts.items() if name not in models.models and n}
-    (out / "staged.info").write_text(info_text(written, skipped, models, DEFAULT_WINDOWS))
+    (out / "staged.info").write_text(info_text(written, skipped, models, WINDOWS))
     times["write"] = time.perf_counter() - start
     print(f"  {len(bonds)} bonds: {bonds.counts()}")
     return times
@@ -195,10 +197,14 @@ def compare_with_dense(
     frame = next(iter_dump_frames(dump))
     atoms = frame.to_atoms(TYPE_MAP)
     bonds = find_bonds(
-        atoms.positions, np.asarray(atoms.cell), atoms.get_chemical_symbols(), DEFAULT_WINDOWS
+        atoms.positions,
+        np.asarray(atoms.cell),
+        atoms.get_chemical_symbols(),
+        WINDOWS,
+        SPECIES,
     )
     soap = soap_vectors(atoms, parameters)
-    predictor = BondPredictor(models, DEFAULT_WINDOWS)
+    predictor = BondPredictor(models, WINDOWS)
     start = time.perf_counter()
     for fast in predictor.predictors.values():
         fast.low_rank  # noqa: B018 (built once per run)
@@ -263,7 +269,7 @@ def main() -> int:
     if not CELL.is_file():
         print(f"skipped: shared data absent ({CELL})")
         return 0
-    parameters = SoapParameters(species=STUDY_SPECIES)
+    parameters = study_soap_parameters(SPECIES)
     n_features = parameters.describer().get_number_of_features()
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -279,7 +285,7 @@ def main() -> int:
             f"fitted {len(paths)} {kind} models (<= {args.train} bonds, {n_features} features) "
             f"in {time.perf_counter() - start:.1f} s (not part of inference)"
         )
-        models = FittedModels.load(paths, STUDY_SPECIES)
+        models = FittedModels.load(paths, SPECIES)
         print(f"peak RSS after fitting: {_peak_mb():.0f} MB")
         for with_std in (False, True):
             print(f"stages, predictive std {'on' if with_std else 'off'}:")
@@ -293,7 +299,7 @@ def main() -> int:
                 "lammps-dump",
                 TYPE_MAP,
                 models,
-                DEFAULT_WINDOWS,
+                WINDOWS,
                 parameters,
                 tmp / "out",
                 _names("1"),

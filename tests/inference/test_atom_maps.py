@@ -10,8 +10,8 @@ from ase.io import read
 from glassbonds.inference.atom_maps import atom_sums, write_atom_map
 from glassbonds.inference.frames import infer_frames
 from glassbonds.inference.models import FittedModels
-from glassbonds.neighbours import DEFAULT_WINDOWS, STUDY_SPECIES, find_bonds_in_atoms
-from tests.factories import inference_names
+from glassbonds.neighbours import find_bonds_in_atoms
+from tests.factories import SPECIES, WINDOWS, inference_names
 from tests.inference.test_frames import (
     PARAMETERS,
     TYPE_MAP,
@@ -23,7 +23,7 @@ from tests.inference.test_frames import (
 
 def test_sums_count_each_bond_for_both_atoms_and_skip_unmodelled_bonds(tmp_path):
     atoms = _structure(3)
-    bonds = find_bonds_in_atoms(atoms)
+    bonds = find_bonds_in_atoms(atoms, WINDOWS, SPECIES)
     rng = np.random.default_rng(0)
     value = rng.uniform(0.1, 2.0, len(bonds))
     value[::7] = np.nan  # bonds of a type without a model
@@ -41,7 +41,7 @@ def test_sums_count_each_bond_for_both_atoms_and_skip_unmodelled_bonds(tmp_path)
 
 
 def test_inference_writes_a_map_per_frame(trained, tmp_path):  # noqa: F811
-    models = FittedModels.load(trained, STUDY_SPECIES)
+    models = FittedModels.load(trained, SPECIES)
     atoms = _structure(71)
     dump = tmp_path / "one.dump"
     dump.write_text(_frame_text(atoms, 0))
@@ -50,7 +50,7 @@ def test_inference_writes_a_map_per_frame(trained, tmp_path):  # noqa: F811
         "lammps-dump",
         TYPE_MAP,
         models,
-        DEFAULT_WINDOWS,
+        WINDOWS,
         PARAMETERS,
         tmp_path,
         inference_names("5"),

@@ -22,9 +22,9 @@ class PublishedFit:
     rmse_eV: float
     sigma: float
     gamma: float
-    zeta: float = 1.0
-    n_train: int = 2000
-    n_test: int = 1000
+    zeta: float
+    n_train: int
+    n_test: int
 
 
 @dataclass(frozen=True)
