@@ -21,6 +21,7 @@ from glassbonds.errors import InputError
 from glassbonds.inference.atom_maps import atom_sums, write_atom_map
 from glassbonds.inference.models import FittedModels
 from glassbonds.inference.prediction import BondPredictor
+from glassbonds.model.predictive_std import STD_TOLERANCE
 from glassbonds.inference.writers import (
     OutputNames,
     icohplist_text,
@@ -157,6 +158,7 @@ def infer_frames(
     frames: Sequence[int] | None = None,
     predictive_std: bool = True,
     log: TextIO | None = None,
+    std_tolerance: float | None = STD_TOLERANCE,
 ) -> InferenceSummary:
     """Predict -ICOHP for every bond of the selected frames and write their outputs.
 
@@ -167,7 +169,9 @@ def infer_frames(
     the complete frames are kept. ``log`` receives the progress bar and messages (stderr if
     None). Returns the per-frame results; the summary TSV is
     ``output_dir / names.summary``. ``output_dir`` is the ``infer`` rule's directory output and
-    ``names`` the file names it declares (the library builds none).
+    ``names`` the file names it declares (the library builds none). ``std_tolerance``: relative
+    accuracy of the low-rank std (zeta = 1 models with low-rank structure; its one-off build
+    per model pays off over many frames); None: the exact std for every bond.
     """
     from tqdm import tqdm
 
@@ -190,7 +194,7 @@ def infer_frames(
             f"no distance window for modelled type(s) {unknown}",
             "add [d_min, d_max] for them",
         )
-    predictor = BondPredictor(models, windows)
+    predictor = BondPredictor(models, windows, std_tolerance)
     describer = soap_parameters.describer()
     if format == "lammps-dump":  # requested frames the dump lacks: an error, not fewer frames
         check_requested_frames(structure_path, frames, f"inference item {item_name}: frames")
