@@ -21,7 +21,6 @@ from glassbonds.errors import InputError
 from glassbonds.inference.atom_maps import atom_sums, write_atom_map
 from glassbonds.inference.models import FittedModels
 from glassbonds.inference.prediction import BondPredictor
-from glassbonds.model.predictive_std import STD_TOLERANCE
 from glassbonds.inference.writers import (
     OutputNames,
     icohplist_text,
@@ -36,6 +35,7 @@ from glassbonds.io.lammps import (
     iter_dump_frames,
     read_data_file,
 )
+from glassbonds.model.predictive_std import STD_TOLERANCE
 from glassbonds.neighbours import find_bonds, normalise_windows
 
 FORMATS = ("lammps-dump", "lammps-data")
