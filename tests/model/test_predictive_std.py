@@ -110,3 +110,23 @@ def test_unstructured_soap_keeps_the_exact_std() -> None:
     soap /= np.linalg.norm(soap, axis=1, keepdims=True)
     model = _model(rng, soap, n_train=200)
     assert LowRankStd.build(model, SeriesExpansion.for_model(model, WINDOW)) is None
+
+
+def test_low_rank_std_on_real_run21_bonds(run21_store) -> None:
+    """Zr-Zr model of run 21 (real SOAP and -ICOHP), bonds of held-out sub-runs."""
+    from glassbonds.model.bonds import load_bond_set
+
+    bonds = load_bond_set(run21_store, "Zr-Zr")
+    held_out = np.array([group.endswith(("/0", "/1")) for group in bonds.groups])
+    train = bonds.take(np.flatnonzero(~held_out))
+    test = bonds.take(np.flatnonzero(held_out))
+    model = SoapBondKernelRegressor(sigma=0.5, gamma=0.01).fit(train.features(), train.target)
+    window = (float(test.distance.min()), float(test.distance.max()))
+    predictor = BondTypePredictor(FittedModel("Zr-Zr", model, {}, "m.npz"), window)
+    assert predictor.low_rank is not None
+    soap = np.vstack([test.soap_a, test.soap_b])  # one 'atom' per bond end
+    a, b = np.arange(len(test)), len(test) + np.arange(len(test))
+    _, std = predictor.std_fast(soap, a, b, test.distance)
+    exact = model.predict(test.features(), return_std=True)[1]
+    assert np.max(np.abs(std / exact - 1)) <= STD_TOLERANCE
+    assert predictor.last_fallback < len(test)  # not everything went the exact way

@@ -98,8 +98,19 @@ class BondTypePredictor:
         """Mean and calibrated std (eV): the low-rank std where its per-bond check passes,
         the exact std (:meth:`std_exact`) for the other bonds and without a low-rank model."""
         low_rank = self.low_rank
-        if low_rank is None or not self.in_range(distance).all():
+        inside = self.in_range(distance) if low_rank is not None else None
+        if low_rank is None or not inside.any():
+            self.last_fallback = len(distance)
             return self.std_exact(soap, atom_a, atom_b, distance)
+        if not inside.all():  # bonds beyond the series range take the exact path
+            mean, std = np.empty(len(distance)), np.empty(len(distance))
+            rows, other = np.flatnonzero(inside), np.flatnonzero(~inside)
+            mean[other], std[other] = self.std_exact(
+                soap, atom_a[other], atom_b[other], distance[other]
+            )
+            mean[rows], std[rows] = self.std_fast(soap, atom_a[rows], atom_b[rows], distance[rows])
+            self.last_fallback += len(other)
+            return mean, std
         model = self.fitted.model
         used, inverse = np.unique(np.concatenate([atom_a, atom_b]), return_inverse=True)
         local_a, local_b = inverse[: len(atom_a)], inverse[len(atom_a) :]

@@ -101,7 +101,8 @@ class SeriesExpansion:
         return gaussian_series(np.asarray(distance) - self.center, self.sigma, self.terms)
 
     def in_range(self, distance: np.ndarray) -> np.ndarray:
-        return np.abs(np.asarray(distance) - self.center) <= self.half_range
+        """Bonds the series covers (a rounding margin of 1e-12 angstrom for window edges)."""
+        return np.abs(np.asarray(distance) - self.center) <= self.half_range + 1e-12
 
 
 def series_weights(model, expansion: SeriesExpansion) -> np.ndarray:
