@@ -145,7 +145,7 @@ def staged(
     soap = soap_vectors(atoms, parameters)
     times["soap"] = time.perf_counter() - start
     start = time.perf_counter()
-    predictor = BondPredictor(models, WINDOWS)
+    predictor = BondPredictor(models, WINDOWS, STD_TOLERANCE)
     times["predict setup (per run)"] = time.perf_counter() - start
     start = time.perf_counter()
     predictions = predictor.predict(soap, bonds, with_std)
@@ -204,7 +204,7 @@ def compare_with_dense(
         SPECIES,
     )
     soap = soap_vectors(atoms, parameters)
-    predictor = BondPredictor(models, WINDOWS)
+    predictor = BondPredictor(models, WINDOWS, STD_TOLERANCE)
     start = time.perf_counter()
     for fast in predictor.predictors.values():
         fast.low_rank  # noqa: B018 (built once per run)
@@ -305,6 +305,7 @@ def main() -> int:
                 _names("1"),
                 predictive_std=with_std,
                 log=io.StringIO(),
+                std_tolerance=STD_TOLERANCE,
             )
             totals[with_std] = time.perf_counter() - start
             print(

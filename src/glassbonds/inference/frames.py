@@ -35,7 +35,6 @@ from glassbonds.io.lammps import (
     iter_dump_frames,
     read_data_file,
 )
-from glassbonds.model.predictive_std import STD_TOLERANCE
 from glassbonds.neighbours import find_bonds, normalise_windows
 
 FORMATS = ("lammps-dump", "lammps-data")
@@ -158,7 +157,7 @@ def infer_frames(
     frames: Sequence[int] | None = None,
     predictive_std: bool = True,
     log: TextIO | None = None,
-    std_tolerance: float | None = STD_TOLERANCE,
+    std_tolerance: float | None = None,
 ) -> InferenceSummary:
     """Predict -ICOHP for every bond of the selected frames and write their outputs.
 
@@ -170,8 +169,9 @@ def infer_frames(
     None). Returns the per-frame results; the summary TSV is
     ``output_dir / names.summary``. ``output_dir`` is the ``infer`` rule's directory output and
     ``names`` the file names it declares (the library builds none). ``std_tolerance``: relative
-    accuracy of the low-rank std (zeta = 1 models with low-rank structure; its one-off build
-    per model pays off over many frames); None: the exact std for every bond.
+    accuracy of the low-rank std (e.g. ``STD_TOLERANCE`` = 1e-3; zeta = 1 models with
+    low-rank structure; its one-off build per model, tens of seconds for 2,000-bond models,
+    pays off only over many frames); None (default): the exact std for every bond.
     """
     from tqdm import tqdm
 

@@ -212,7 +212,7 @@ class BondPredictor:
         self,
         models: FittedModels,
         windows: Mapping[str, tuple[float, float]],
-        std_tolerance: float | None = STD_TOLERANCE,
+        std_tolerance: float | None = None,
     ):
         self.models = models
         self.provenance = provenance_lines(models)
