@@ -3,10 +3,11 @@
 Fast mean for the study's kernel with zeta = 1 (exact, not an interpolation): the series of
 :mod:`glassbonds.model.predictive_std` gives ``mean = baseline(d) + 0.25 sum_k a_k(u)
 (H[a, k] + H[b, k])`` with ``H = P_atoms @ W^T`` (W built once per model): one small matrix
-product per frame instead of ``n_bonds x n_train x F``. The predictive std uses the
-low-rank std of that module (per-atom projections, a cheap per-bond check, the exact std
-for the bonds that fail it); models without low-rank structure take the exact std through
-the per-atom products ``A = P_atoms @ Q_train^T`` and a triangular solve per block of bonds.
+product per frame instead of ``n_bonds x n_train x F``. The predictive std is exact by
+default: per-atom products ``A = P_atoms @ Q_train^T`` and a triangular solve per block of
+bonds. With ``std_tolerance`` it uses the low-rank std of that module where the model has
+low-rank structure (per-atom projections, a cheap per-bond check, the exact std for the
+bonds that fail it).
 Other kernels, zeta != 1 and Nystrom stds fall back to the model's own ``predict``.
 """
 
