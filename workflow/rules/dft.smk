@@ -20,6 +20,9 @@ rule qe_scf:
         pseudopotentials=pseudopotential_files,
     output:
         scf_out=subrun_file("scf_out"),
+        # which attempt converged and with which settings (glassbonds.io.scf_attempts);
+        # the attempts' own files (<NC>.scf.{in,out}.attemptN) exist only after a retry
+        attempts=f"{SUBRUN_DIR}/scf.attempts",
     log:
         f"{LOGS}/qe_scf/{{nc}}/{{nat}}/{{run}}/{{sub}}.log",
     conda:

@@ -55,7 +55,9 @@ rule subrun_inputs:
     params:
         species=SPECIES,
         subruns=config["subruns"],
-        qe=config["qe"],
+        # not qe.recovery (read by qe_scf) nor qe.overrides (read by the script for its
+        # own sub-run): changing them must not rerun every sub-run
+        qe={k: v for k, v in config["qe"].items() if k not in ("recovery", "overrides")},
         lobster=config["lobster"],
         pseudo_dir=pseudo_dir(),
         scratch=SCRATCH_DIR,
