@@ -166,7 +166,9 @@ def main() -> int:
     try:
         start = time.perf_counter()
         root = workdir / "tree"
-        subruns = make_dry_run_tree(root, runs=args.runs)
+        # 60 % of the runs with scf outputs, 30 % with LOBSTER outputs, as at 100 runs
+        scf_runs, lobster_runs = round(0.6 * args.runs), round(0.3 * args.runs)
+        subruns = make_dry_run_tree(root, args.runs, scf_runs, lobster_runs)
         config = dry_run_config(root, runs=args.runs)
         if args.no_mixed:
             config["mixed_databases"] = []
