@@ -17,7 +17,6 @@ rule pseudopotential:
 rule qe_scf:
     input:
         scf_in=subrun_file("scf_in"),
-        pseudopotentials=PSEUDOPOTENTIAL_FILES,
     output:
         scf_out=subrun_file("scf_out"),
         # which attempt converged and with which settings (glassbonds.io.scf_attempts);

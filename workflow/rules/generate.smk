@@ -53,6 +53,9 @@ rule subrun_inputs:
     # seconds): 300 jobs instead of 4,500 in a production DAG keep its dry-run fast.
     input:
         dump=rules.lammps_run.output.dump,
+        # named in every <NC>.scf.in: a changed UPF reruns the inputs and so the scf. Here
+        # (300 jobs) rather than on qe_scf (4,500): a smaller production DAG.
+        pseudopotentials=PSEUDOPOTENTIAL_FILES,
     output:
         xyz=each_subrun("xyz"),
         scf_in=each_subrun("scf_in"),
