@@ -155,8 +155,14 @@ def expand_subruns(nc, kind):
 # ---------------------------------------------------------------- generate and DFT
 
 
-def lammps_command(wildcards, resources):
-    return config["lammps"]["command"].format(tasks=resources.tasks)
+# lammps.command for rule lammps_run's shell, {tasks} becoming the job's resources.tasks
+# (a profile may set it) and any other brace kept literal: a string, not a params function.
+LAMMPS_COMMAND = (
+    config["lammps"]["command"]
+    .replace("{", "{{")
+    .replace("}", "}}")
+    .replace("{{tasks}}", "{resources.tasks}")
+)
 
 
 def pseudo_dir(absolute=True):

@@ -31,11 +31,11 @@ rule lammps_run:
     resources:
         tasks=config["lammps"]["tasks"],
         mpi="srun",
-    params:
-        command=lammps_command,
     shell:
         # Every path quoted (:q): a root with spaces or shell characters stays one word.
-        '(cd "$(dirname {input.inp:q})" && {params.command} -in "$(basename {input.inp:q})"'
+        '(cd "$(dirname {input.inp:q})" && '
+        + LAMMPS_COMMAND
+        + ' -in "$(basename {input.inp:q})"'
         ' -log log.lammps > "$(basename {output.out:q})") > {log:q} 2>&1'
         " || (tail -n 20 {output.out:q} >> {log:q}; exit 1)"
 
