@@ -154,6 +154,14 @@ def expand_subruns(nc, kind):
 
 # ---------------------------------------------------------------- generate and DFT
 
+SUBRUN_NUMBERS = [entry["subrun"] for entry in config["subruns"]]
+
+
+def each_subrun(kind):
+    """A run's files of one kind (a key of tree.SUBRUN_FILES), one per configured sub-run
+    (outputs of rule subrun_inputs, one job per run)."""
+    return [subrun_file(kind).replace("{sub}", str(n)) for n in SUBRUN_NUMBERS]
+
 
 # lammps.command for rule lammps_run's shell, {tasks} becoming the job's resources.tasks
 # (a profile may set it) and any other brace kept literal: a string, not a params function.
@@ -206,12 +214,15 @@ def status_inputs(wildcards):
     return {kind: path for kind, path in files.items() if Path(path).exists()}
 
 
+# Adopted: the evidence that exists is input, the rest params (read as absent).
 if config["subrun_source"] == "existing":
     STATUS_INPUT_FUNCTIONS = [unpack(status_inputs)]
     STATUS_INPUT_FILES = {}
+    STATUS_PATH_PARAMS = {kind: subrun_file(kind) for kind in STATUS_EVIDENCE}
 else:
     STATUS_INPUT_FUNCTIONS = []
     STATUS_INPUT_FILES = {kind: subrun_file(kind) for kind in STATUS_EVIDENCE}
+    STATUS_PATH_PARAMS = {}
 
 
 def pbssdb_inputs(wildcards):

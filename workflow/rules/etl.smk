@@ -17,11 +17,9 @@ rule describe_subrun:
     conda:
         "../../envs/python.yaml"
     params:
+        **STATUS_PATH_PARAMS,
         species=SPECIES,
         soap=config["soap"],
-        scf_out=subrun_file("scf_out"),
-        lobster_log=subrun_file("lobster_log"),
-        icohplist=subrun_file("icohplist"),
         lobsterout=subrun_file("lobsterout"),
         quality=config.get("lobster", {}).get("quality", {}),
         pseudo_dirs=status_pseudo_dirs(),

@@ -40,14 +40,6 @@ rule lammps_run:
         " || (tail -n 20 {output.out:q} >> {log:q}; exit 1)"
 
 
-SUBRUN_NUMBERS = [entry["subrun"] for entry in config["subruns"]]
-
-
-def each_subrun(kind):
-    """A run's files of one kind (a key of tree.SUBRUN_FILES), one per configured sub-run."""
-    return [subrun_file(kind).replace("{sub}", str(n)) for n in SUBRUN_NUMBERS]
-
-
 rule subrun_inputs:
     # One job per run writes the input files of its 15 sub-runs (one dump frame, 15 cells:
     # seconds): 300 jobs instead of 4,500 in a production DAG keep its dry-run fast.
