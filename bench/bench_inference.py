@@ -26,6 +26,12 @@ from pathlib import Path
 import numpy as np
 from scipy.linalg import solve_triangular
 
+from glassbonds.config_defaults import (
+    study_hyperparameters,
+    study_soap_parameters,
+    study_species,
+    study_windows,
+)
 from glassbonds.descriptors import SoapParameters, soap_vectors
 from glassbonds.inference.predict import (
     BondPredictor,
@@ -37,21 +43,17 @@ from glassbonds.inference.predict import (
 )
 from glassbonds.io.lammps import iter_dump_frames
 from glassbonds.model.kernel import SoapBondKernelRegressor, bond_feature_matrix, save_model
-from glassbonds.neighbours import DEFAULT_WINDOWS, STUDY_SPECIES, find_bonds
+from glassbonds.neighbours import find_bonds
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / ".." / "shared" / "data" / "prm-4-113603" / "ETL_inference"
 CELL = DATA / "Zr49Cu49Al2-10000-1-1-1.data"
 TYPE_MAP = {1: "Zr", 2: "Cu", 3: "Al"}
+# The study's species order and bond windows (angstrom): the config schema's defaults.
+SPECIES = study_species()
+WINDOWS = study_windows()
 # Study hyperparameters (zeta, sigma, gamma), DESIGN section 8.
-HYPERPARAMETERS = {
-    "Al-Al": (1.0, 0.5, 0.005),
-    "Cu-Al": (1.0, 0.5, 0.005),
-    "Cu-Cu": (1.0, 0.5, 0.01),
-    "Zr-Al": (1.0, 0.5, 0.01),
-    "Zr-Cu": (1.0, 1.0, 0.04),
-    "Zr-Zr": (1.0, 0.5, 0.01),
-}
+HYPERPARAMETERS = {t: (hp.zeta, hp.sigma, hp.gamma) for t, hp in study_hyperparameters().items()}
 
 
 def _load_tool(name: str):
@@ -73,7 +75,7 @@ def synthetic_models(
     rng = np.random.default_rng(7)
     paths = {}
     for name, (zeta, sigma, gamma) in HYPERPARAMETERS.items():
-        low, high = DEFAULT_WINDOWS[name]
+        low, high = WINDOWS[name]
         distance = rng.uniform(low, high, n_train)
         # Non-negative like real SOAP power spectra, so overlaps are of realistic size.
         soap_a, soap_b = (np.abs(rng.normal(size=(n_train, n_features))) for _ in range(2))
@@ -100,13 +102,13 @@ def staged(
     times["read"] = time.perf_counter() - start
     start = time.perf_counter()
     symbols = atoms.get_chemical_symbols()
-    bonds = find_bonds(atoms.positions, np.asarray(atoms.cell), symbols, DEFAULT_WINDOWS)
+    bonds = find_bonds(atoms.positions, np.asarray(atoms.cell), symbols, WINDOWS, SPECIES)
     times["neighbours"] = time.perf_counter() - start
     start = time.perf_counter()
     soap = soap_vectors(atoms, parameters)
     times["soap"] = time.perf_counter() - start
     start = time.perf_counter()
-    predictor = BondPredictor(models, DEFAULT_WINDOWS)
+    predictor = BondPredictor(models, WINDOWS)
     times["predict setup (per run)"] = time.perf_counter() - start
     start = time.perf_counter()
     predictions = predictor.predict(soap, bonds, with_std)
@@ -115,7 +117,7 @@ def staged(
     (out / "staged.lobster").write_text(icohplist_text(bonds, symbols, -predictions.mean))
     if with_std:
         (out / "staged.std").write_text(std_text(predictions.std))
-    (out / "staged.info").write_text(info_text(bonds.counts(), {}, models, DEFAULT_WINDOWS))
+    (out / "staged.info").write_text(info_text(bonds.counts(), {}, models, WINDOWS))
     times["write"] = time.perf_counter() - start
     print(f"  {len(bonds)} bonds: {bonds.counts()}")
     return times
@@ -155,10 +157,14 @@ def compare_with_dense(
     frame = next(iter_dump_frames(dump))
     atoms = frame.to_atoms(TYPE_MAP)
     bonds = find_bonds(
-        atoms.positions, np.asarray(atoms.cell), atoms.get_chemical_symbols(), DEFAULT_WINDOWS
+        atoms.positions,
+        np.asarray(atoms.cell),
+        atoms.get_chemical_symbols(),
+        WINDOWS,
+        SPECIES,
     )
     soap = soap_vectors(atoms, parameters)
-    predictor = BondPredictor(models, DEFAULT_WINDOWS)
+    predictor = BondPredictor(models, WINDOWS)
     agree = True
     for with_std in (False, True):
         label = "with std" if with_std else "mean only"
@@ -196,7 +202,7 @@ def main() -> int:
     if not CELL.is_file():
         print(f"skipped: shared data absent ({CELL})")
         return 0
-    parameters = SoapParameters(species=STUDY_SPECIES)
+    parameters = study_soap_parameters(SPECIES)
     n_features = parameters.describer().get_number_of_features()
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -208,7 +214,7 @@ def main() -> int:
             f"fitted 6 synthetic models ({args.train} bonds, {n_features} features) in "
             f"{time.perf_counter() - start:.1f} s (not part of inference)"
         )
-        models = FittedModels.load(paths, STUDY_SPECIES)
+        models = FittedModels.load(paths, SPECIES)
         print(f"peak RSS after fitting: {_peak_mb():.0f} MB")
         for with_std in (False, True):
             print(f"stages, predictive std {'on' if with_std else 'off'}:")
@@ -222,7 +228,7 @@ def main() -> int:
                 "lammps-dump",
                 TYPE_MAP,
                 models,
-                DEFAULT_WINDOWS,
+                WINDOWS,
                 parameters,
                 tmp / "out",
                 "1",

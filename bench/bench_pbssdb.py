@@ -22,10 +22,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from glassbonds.config_defaults import study_soap_parameters
 from glassbonds.database.pbssdb import build_pbssdb, summary_table, write_pbssdb_legacy
 from glassbonds.database.store import save_store
 from glassbonds.database.subruns import declared_subrun_files
-from glassbonds.descriptors import SoapParameters
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tools"))
@@ -71,7 +71,7 @@ def main() -> int:
             for run in range(1, args.runs + 1)
             for sub in range(NSUB)
         ]
-        descriptor = SoapParameters(SPECIES).as_dict()
+        descriptor = study_soap_parameters(SPECIES).as_dict()
         start = time.perf_counter()
         directory = root / f"{NC}-PBSSDB"
         files = declared_subrun_files(

@@ -15,14 +15,14 @@ from glassbonds.model.fitting import FitOutputs, fit_from_store
 from glassbonds.rule_log import rule_log
 
 with rule_log(snakemake.log[0]):  # noqa: F821
-    smk = snakemake  # noqa: F821
-    params = smk.params
-    test_store = smk.input.get("test")
-    chosen = smk.input.get("chosen")
+    sm = snakemake  # noqa: F821
+    params = sm.params
+    test_store = sm.input.get("test")
+    chosen = sm.input.get("chosen")
     result = fit_from_store(
-        Path(smk.input.train).parent,
+        Path(sm.input.train).parent,
         params.bond_type,
-        FitOutputs(*map(str, (smk.output.dat, smk.output.info, smk.output.png, smk.output.model))),
+        FitOutputs(*map(str, (sm.output.dat, sm.output.info, sm.output.png, sm.output.model))),
         n_train=params.n_train,
         n_test=int(params.n_test),
         hyperparameters=Hyperparameters(

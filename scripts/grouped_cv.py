@@ -14,6 +14,7 @@ from glassbonds.model.bonds import Hyperparameters, load_bond_set
 from glassbonds.model.cv_report import write_grouped_cv
 from glassbonds.model.evaluation import (
     compare_models,
+    cross_validate,
     group_level,
     grouped_folds,
     learning_curve_by_subruns,
@@ -24,24 +25,24 @@ from glassbonds.model.hyperparameters import read_chosen
 from glassbonds.rule_log import rule_log
 
 with rule_log(snakemake.log[0]):  # noqa: F821
-    smk = snakemake  # noqa: F821
-    p = smk.params
-    store = Path(smk.input.database).parent
-    bonds = {t: without_cells(load_bond_set(store, t), p.exclude_cells) for t in p.bond_types}
+    sm = snakemake  # noqa: F821
+    params = sm.params
+    store = Path(sm.input.database).parent
+    bonds = {
+        t: without_cells(load_bond_set(store, t), params.exclude_cells) for t in params.bond_types
+    }
     bonds = {t: b for t, b in bonds.items() if len(b)}
-    labels = [g for b in bonds.values() for g in group_level(b.groups, p.level)]
-    folds = grouped_folds(labels, p.folds, int(p.seed))
-    study = {t: Hyperparameters(**p.study[t], kernel=p.kernel) for t in bonds}
-    chosen = {c.bond_type: c for c in map(read_chosen, smk.input.get("chosen", []))}
-    cap = None if p.cap == "all" else int(p.cap)
-    factories = model_factories(p.models, study, chosen, bonds, cap, int(p.seed))
-    table = compare_models(bonds, factories, folds, p.level, progress=print)
+    labels = [g for b in bonds.values() for g in group_level(b.groups, params.level)]
+    folds = grouped_folds(labels, params.folds, int(params.seed))
+    study = {t: Hyperparameters(**params.study[t], kernel=params.kernel) for t in bonds}
+    chosen = {c.bond_type: c for c in map(read_chosen, sm.input.get("chosen", []))}
+    cap = None if params.cap == "all" else int(params.cap)
+    factories = model_factories(params.models, study, chosen, bonds, cap, int(params.seed))
+    table = compare_models(cross_validate(bonds, factories, folds, params.level, print))
     best = "selected" if "selected" in factories else next(iter(factories))
     curve = learning_curve_by_subruns(
-        bonds, factories[best], folds, p.subrun_counts, p.level, int(p.seed)
+        bonds, factories[best], folds, params.subrun_counts, params.level, int(params.seed)
     )
-    published = {bond: float(fit["rmse"]) for bond, fit in p.published.items()}
-    table = write_grouped_cv(
-        table, curve, dict(smk.output.items()), published, [smk.input.database]
-    )
+    published = {bond: float(fit["rmse"]) for bond, fit in params.published.items()}
+    table = write_grouped_cv(table, curve, dict(sm.output.items()), published, [sm.input.database])
     print(table.to_string(index=False))

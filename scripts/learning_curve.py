@@ -7,20 +7,19 @@ params: ``bond_type``, ``sizes``, ``n_test``, ``seeds``, ``zeta``, ``sigma``, ``
 
 from pathlib import Path
 
-from glassbonds.model.training import (
-    Hyperparameters,
+from glassbonds.model.bonds import Hyperparameters, load_bond_set
+from glassbonds.model.learning_curve import (
     learning_curve,
-    load_bond_set,
     summarise_learning_curve,
     write_learning_curve,
 )
 from glassbonds.rule_log import rule_log
 
 with rule_log(snakemake.log[0]):  # noqa: F821
-    smk = snakemake  # noqa: F821
-    params = smk.params
+    sm = snakemake  # noqa: F821
+    params = sm.params
     curve = learning_curve(
-        load_bond_set(Path(smk.input.database).parent, params.bond_type),
+        load_bond_set(Path(sm.input.database).parent, params.bond_type),
         sizes=[int(s) for s in params.sizes],
         n_test=int(params.n_test),
         hyperparameters=Hyperparameters(
@@ -28,5 +27,5 @@ with rule_log(snakemake.log[0]):  # noqa: F821
         ),
         seeds=[int(s) for s in params.seeds],
     )
-    write_learning_curve(curve, params.bond_type, smk.output.tsv, smk.output.png)
+    write_learning_curve(curve, params.bond_type, sm.output.tsv, sm.output.png)
     print(summarise_learning_curve(curve).to_string(index=False))

@@ -12,7 +12,7 @@ with rule_log(snakemake.log[0]):  # noqa: F821
         name=sm.params.spec["name"],
         bond_types=tuple(sm.params.bond_types),
         counts=dict(sm.params.spec["counts"]),
-        seed=sm.params.spec.get("seed", 1),
+        seed=sm.params.spec["seed"],
     )
     stores = [Path(metadata).parent for metadata in sm.input.metadata]
     sources = {nc: load_store(store) for nc, store in zip(spec.counts, stores, strict=True)}

@@ -44,5 +44,5 @@ with rule_log(snakemake.log[0]):  # noqa: F821
         sm.output.dub_info,
         Path(sm.output.store[0]).parent,
     )
-    print(result.table().groupby("element")["sum_icohp"].describe().to_string())
+    print(result.table().groupby("element")["sum_minus_icohp"].describe().to_string())
     print(f"{len(result.not_done)} sub-runs in ND.info, {len(result.dropped_clusters)} DUB lines")

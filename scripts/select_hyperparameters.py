@@ -20,25 +20,27 @@ from glassbonds.model.hyperparameters import select_grouped, write_chosen, write
 from glassbonds.rule_log import rule_log
 
 with rule_log(snakemake.log[0]):  # noqa: F821
-    smk = snakemake  # noqa: F821
-    p = smk.params
-    store = Path(smk.input.database).parent
-    bonds = {t: without_cells(load_bond_set(store, t), p.exclude_cells) for t in p.bond_types}
+    sm = snakemake  # noqa: F821
+    params = sm.params
+    store = Path(sm.input.database).parent
+    bonds = {
+        t: without_cells(load_bond_set(store, t), params.exclude_cells) for t in params.bond_types
+    }
     bonds = {t: b for t, b in bonds.items() if len(b)}
-    labels = [g for b in bonds.values() for g in group_level(b.groups, p.level)]
-    folds = grouped_folds(labels, p.folds, int(p.seed))
+    labels = [g for b in bonds.values() for g in group_level(b.groups, params.level)]
+    folds = grouped_folds(labels, params.folds, int(params.seed))
     chosen, scores = select_grouped(
         bonds,
-        p.bond_type,
-        dict(p.grid),
+        params.bond_type,
+        dict(params.grid),
         folds,
-        cap=None if p.cap == "all" else int(p.cap),
-        seed=int(p.seed),
-        try_joint=bool(p.joint),
-        kernel=p.kernel,
-        level=p.level,
+        cap=None if params.cap == "all" else int(params.cap),
+        seed=int(params.seed),
+        try_joint=bool(params.joint),
+        kernel=params.kernel,
+        level=params.level,
     )
-    write_text(smk.output.scores, scores.to_csv(sep="\t", index=False, float_format="%.6g"))
-    write_chosen(chosen, smk.output.chosen)
-    write_scores_plot(scores, p.bond_type, smk.output.png)
-    print(f"{p.bond_type}: chosen {chosen.as_dict()}")
+    write_text(sm.output.scores, scores.to_csv(sep="\t", index=False, float_format="%.6g"))
+    write_chosen(chosen, sm.output.chosen)
+    write_scores_plot(scores, params.bond_type, sm.output.png)
+    print(f"{params.bond_type}: chosen {chosen.as_dict()}")

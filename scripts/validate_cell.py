@@ -6,7 +6,7 @@ output: ``rmsd`` (TSV per bond type), ``png``, ``bonds`` (TSV per bond: predicte
 its calibrated std, eV).
 """
 
-from glassbonds.model.training import run_validate_cell
+from glassbonds.model.validation import run_validate_cell
 from glassbonds.rule_log import rule_log
 
 with rule_log(snakemake.log[0]):  # noqa: F821

@@ -7,6 +7,8 @@ import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
+from glassbonds.config_defaults import schema_defaults
+
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -28,19 +30,6 @@ def test_root_with_spaces_is_accepted(root):
 def test_root_with_shell_metacharacters_is_refused(root):
     with pytest.raises(WorkflowError, match="root"):
         validate(fixture_config(root), str(SCHEMA))
-
-
-def schema_defaults(properties: dict) -> dict:
-    """The defaults of an object's keys, nested objects filled with their own keys' defaults."""
-    defaults = {}
-    for key, spec in properties.items():
-        if "default" not in spec:
-            continue
-        default = spec["default"]
-        if isinstance(default, dict) and "properties" in spec:
-            default = {**schema_defaults(spec["properties"]), **default}
-        defaults[key] = default
-    return defaults
 
 
 def test_config_without_sections_gets_every_nested_default():

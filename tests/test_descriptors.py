@@ -9,6 +9,7 @@ import pytest
 from ase import Atoms
 from ase.io import read
 
+from glassbonds.config_defaults import study_soap_parameters
 from glassbonds.descriptors import SoapParameters, load_soap, save_soap, soap_vectors
 from glassbonds.errors import InputError
 
@@ -101,6 +102,8 @@ def test_save_and_load_round_trip_with_parameters(tmp_path, real_atoms, real_vec
 def test_parameters_from_config_are_the_study_parameters():
     config = {"r_cut": 3.75, "n_max": 8, "l_max": 6, "sigma": 0.5, "periodic": True}
     assert SoapParameters.from_config(["Zr", "Cu", "Al"], config) == STUDY
+    # the config schema's defaults are the paper's parameters
+    assert study_soap_parameters() == STUDY
     assert json.loads(json.dumps(STUDY.as_dict()))["species"] == ["Zr", "Cu", "Al"]
 
 

@@ -55,18 +55,3 @@ def test_a_full_disk_says_no_space_left_on_the_directory(tmp_path, error):
     assert caught.value.errno == errno.ENOSPC
     assert f"no space left on {target.parent}" in str(caught.value)
     assert list(target.parent.iterdir()) == []
-
-
-def test_rule_log_reports_a_full_disk_in_one_line(tmp_path, capfd):
-    from glassbonds.rule_log import rule_log
-
-    log = tmp_path / "rule.log"
-    with (
-        pytest.raises(SystemExit),
-        rule_log(log),
-        atomic_path(tmp_path / "out" / "bonds.parquet"),
-    ):
-        raise OSError("420000 requested and 243680 written")
-    line = f"ERROR: no space left on {tmp_path / 'out'}"
-    assert line in log.read_text() and "Traceback" not in log.read_text()
-    assert line in capfd.readouterr().err

@@ -10,13 +10,8 @@ from ase import Atoms
 from ase.neighborlist import neighbor_list
 
 from glassbonds.errors import InputError
-from glassbonds.neighbours import (
-    DEFAULT_WINDOWS,
-    STUDY_SPECIES,
-    find_bonds,
-    find_bonds_in_atoms,
-    normalise_windows,
-)
+from glassbonds.neighbours import find_bonds, find_bonds_in_atoms, normalise_windows
+from tests.factories import SPECIES, WINDOWS
 
 SHARED = Path(__file__).parents[1] / ".." / "shared" / "data" / "prm-4-113603"
 REAL_CELL = SHARED / "ETL_inference" / "Zr49Cu49Al2-10000-1-1-1.data"
@@ -28,7 +23,7 @@ def _reference_bonds(atoms: Atoms, windows: dict[str, tuple[float, float]]) -> d
     cutoff = max(high for _, high in windows.values())
     first, second, distance, shift = neighbor_list("ijdS", atoms, cutoff)
     symbols = atoms.get_chemical_symbols()
-    order = {symbol: index for index, symbol in enumerate(STUDY_SPECIES)}
+    order = {symbol: index for index, symbol in enumerate(SPECIES)}
     result = {}
     for i, j, d, s in zip(first, second, distance, shift, strict=True):
         pair = sorted((symbols[i], symbols[j]), key=order.__getitem__)
@@ -50,7 +45,7 @@ def _as_dict(bonds) -> dict:
 
 
 def _random_atoms(rng: np.random.Generator, cell: np.ndarray, natoms: int) -> Atoms:
-    symbols = rng.choice(list(STUDY_SPECIES), size=natoms).tolist()
+    symbols = rng.choice(list(SPECIES), size=natoms).tolist()
     # Some atoms sit outside the cell: translations must refer to the positions as given.
     fractional = rng.uniform(-0.3, 1.3, size=(natoms, 3))
     return Atoms(symbols=symbols, positions=fractional @ cell, cell=cell, pbc=True)
@@ -68,10 +63,10 @@ def _random_atoms(rng: np.random.Generator, cell: np.ndarray, natoms: int) -> At
 def test_matches_ase_neighbour_list(cell: np.ndarray) -> None:
     rng = np.random.default_rng(int(abs(cell).sum() * 1000))
     atoms = _random_atoms(rng, cell, 12)
-    bonds = find_bonds_in_atoms(atoms)
+    bonds = find_bonds_in_atoms(atoms, WINDOWS, SPECIES)
     found = _as_dict(bonds)
     assert len(found) == len(bonds), "a bond appears twice"
-    reference = _reference_bonds(atoms, DEFAULT_WINDOWS)
+    reference = _reference_bonds(atoms, WINDOWS)
     assert found.keys() == reference.keys()
     for key, distance in found.items():
         assert distance == pytest.approx(reference[key], abs=1e-9)
@@ -82,7 +77,7 @@ def test_small_cell_has_pairs_with_several_images_and_self_images() -> None:
     atoms = Atoms(
         "ZrCuZr", positions=[[0.1, 0.2, 0.3], [1.5, 1.6, 1.4], [2.5, 0.4, 2.2]], cell=cell, pbc=True
     )
-    bonds = find_bonds_in_atoms(atoms, windows={"Zr-Zr": (0.0, 4.2), "Zr-Cu": (0.0, 4.2)})
+    bonds = find_bonds_in_atoms(atoms, {"Zr-Zr": (0.0, 4.2), "Zr-Cu": (0.0, 4.2)}, SPECIES)
     pairs, multiplicity = np.unique(
         np.stack([bonds.atom_a, bonds.atom_b], axis=1), axis=0, return_counts=True
     )
@@ -106,31 +101,31 @@ def test_window_bounds_are_inclusive_and_per_type() -> None:
         cell=cell,
         pbc=True,
     )
-    bonds = find_bonds_in_atoms(atoms)
+    bonds = find_bonds_in_atoms(atoms, WINDOWS, SPECIES)
     assert bonds.counts()["Zr-Zr"] == 1  # exactly at d_max of Zr-Zr (4.2)
     assert bonds.counts()["Cu-Cu"] == 1  # exactly at d_max of Cu-Cu (3.5)
-    tighter = find_bonds_in_atoms(atoms, windows={"Zr-Zr": (2.5, 4.1), "Cu-Cu": (2.0, 3.5)})
+    tighter = find_bonds_in_atoms(atoms, {"Zr-Zr": (2.5, 4.1), "Cu-Cu": (2.0, 3.5)}, SPECIES)
     assert tighter.counts() == {"Zr-Zr": 0, "Cu-Cu": 1}
 
 
 def test_window_validation() -> None:
-    assert normalise_windows({"Cu-Zr": [2.3, 3.9]}) == {"Zr-Cu": (2.3, 3.9)}
+    assert normalise_windows({"Cu-Zr": [2.3, 3.9]}, SPECIES) == {"Zr-Cu": (2.3, 3.9)}
     with pytest.raises(InputError, match="Xx"):
-        normalise_windows({"Xx-Cu": [2.0, 3.0]})
+        normalise_windows({"Xx-Cu": [2.0, 3.0]}, SPECIES)
     with pytest.raises(InputError, match="given twice"):
-        normalise_windows({"Zr-Cu": [2.0, 3.0], "Cu-Zr": [2.0, 3.0]})
+        normalise_windows({"Zr-Cu": [2.0, 3.0], "Cu-Zr": [2.0, 3.0]}, SPECIES)
     with pytest.raises(InputError, match="d_min <= d_max"):
-        normalise_windows({"Zr-Cu": [3.0, 2.0]})
+        normalise_windows({"Zr-Cu": [3.0, 2.0]}, SPECIES)
     with pytest.raises(InputError, match="not in species"):
-        find_bonds(np.zeros((1, 3)), np.eye(3) * 10, ["Fe"])
+        find_bonds(np.zeros((1, 3)), np.eye(3) * 10, ["Fe"], WINDOWS, SPECIES)
 
 
 def _minimum_image_counts(atoms: Atoms) -> dict[str, int]:
     """The original ML-ICOHP.py search (minimum image, orthogonal box), vectorised per atom."""
     lengths = np.diag(np.asarray(atoms.cell))
     symbols = np.array(atoms.get_chemical_symbols())
-    order = {symbol: index for index, symbol in enumerate(STUDY_SPECIES)}
-    counts = dict.fromkeys(DEFAULT_WINDOWS, 0)
+    order = {symbol: index for index, symbol in enumerate(SPECIES)}
+    counts = dict.fromkeys(WINDOWS, 0)
     positions = atoms.positions
     for i in range(len(atoms) - 1):
         delta = positions[i + 1 :] - positions[i]
@@ -139,7 +134,7 @@ def _minimum_image_counts(atoms: Atoms) -> dict[str, int]:
         for j in np.nonzero(distance <= 4.2)[0]:
             pair = sorted((symbols[i], symbols[i + 1 + j]), key=order.__getitem__)
             name = "-".join(pair)
-            low, high = DEFAULT_WINDOWS[name]
+            low, high = WINDOWS[name]
             counts[name] += int(low <= distance[j] <= high)
     return counts
 
@@ -155,7 +150,7 @@ def test_real_10k_cell() -> None:
     from glassbonds.io.lammps import read_data_file
 
     atoms = read_data_file(REAL_CELL, {1: "Zr", 2: "Cu", 3: "Al"})
-    counts = find_bonds_in_atoms(atoms).counts()
+    counts = find_bonds_in_atoms(atoms, WINDOWS, SPECIES).counts()
     # The 56 A cube exceeds twice the cutoff, so the original minimum-image search is exact
     # here and must agree bond for bond in number.
     assert counts == _minimum_image_counts(atoms)
@@ -171,7 +166,7 @@ def test_real_10k_cell() -> None:
 
 def test_a_window_against_the_species_order_is_renamed_with_a_log_line(caplog) -> None:
     with caplog.at_level("WARNING", logger="glassbonds.neighbours"):
-        assert normalise_windows({"Cu-Zr": [2.3, 3.9], "Zr-Zr": [2.5, 4.2]}) == {
+        assert normalise_windows({"Cu-Zr": [2.3, 3.9], "Zr-Zr": [2.5, 4.2]}, SPECIES) == {
             "Zr-Cu": (2.3, 3.9),
             "Zr-Zr": (2.5, 4.2),
         }

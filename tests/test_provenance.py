@@ -14,14 +14,14 @@ from glassbonds.provenance import (
     provenance_chain,
     store_sha256,
 )
-from tests.database.test_pbssdb import synthetic_database
+from tests.factories import random_database
 
 LOBSTER = {"name": "LOBSTER", "version": "3.0.0", "synthetic": False}
 DOUBLE = {"name": SYNTHETIC_PROGRAM, "version": "0.1.0", "synthetic": True}
 
 
 def _store(tmp_path, programs) -> BondDatabase:
-    database = synthetic_database("Zr50Cu50", {"Zr-Cu": 20}, 1)
+    database = random_database("Zr50Cu50", {"Zr-Cu": 20}, 1)
     database.provenance = [
         {
             "run": 1,

@@ -16,7 +16,7 @@ from ase.build import bulk
 from ase.io.espresso import read_fortran_namelist
 
 from glassbonds.errors import InputError
-from glassbonds.io.qe import PwRunError, ScfSettings, read_scf_outcome, scf_input
+from glassbonds.io.qe import PwRunError, read_scf_outcome, scf_input
 from glassbonds.io.scf_attempts import SCF_ATTEMPTS_FILE, read_scf_attempts
 from glassbonds.io.scf_recovery import (
     DEFAULT_LADDER,
@@ -32,6 +32,7 @@ from glassbonds.subrun_status import (
     write_status_file,
 )
 from glassbonds.subruns import subrun_qe
+from tests.factories import scf_settings
 
 REPO = Path(__file__).resolve().parents[1]
 RESOURCES = REPO / "resources" / "pseudopotentials"
@@ -82,7 +83,7 @@ def test_bad_policy_names_the_key(values: dict, match: str) -> None:
 
 def test_edit_namelist_replaces_and_adds() -> None:
     text = scf_input(
-        bulk("Cu", "fcc", a=3.6), ScfSettings(), "cu", "/pp", "/tmp", {"Cu": "Cu.UPF"}, {"Cu": 6}
+        bulk("Cu", "fcc", a=3.6), scf_settings(), "cu", "/pp", "/tmp", {"Cu": "Cu.UPF"}, {"Cu": 6}
     )
     edited = edit_namelist(
         text, "ELECTRONS", {"mixing_beta": 0.1, "mixing_mode": "local-TF", "startingpot": "file"}
@@ -124,7 +125,7 @@ def fake(tmp_path: Path) -> tuple[Path, Path]:
     scf_in.write_text(
         scf_input(
             bulk("Cu", "fcc", a=3.6),
-            ScfSettings(),
+            scf_settings(),
             "X",
             "/pp",
             tmp_path / "s",
@@ -288,7 +289,7 @@ def tiny_subrun(tmp_path: Path, pseudo: Path, maxstep: int) -> tuple[Path, Path,
     sub = tmp_path / "Cu8" / "0"
     sub.mkdir(parents=True)
     scratch = tmp_path / "scratch"
-    settings = ScfSettings(ecutwfc=30, ecutrho=120, gamma=True, electron_maxstep=maxstep)
+    settings = scf_settings(ecutwfc=30, ecutrho=120, gamma_only=True, electron_maxstep=maxstep)
     scf_in = sub / "Cu8.scf.in"
     scf_in.write_text(
         scf_input(atoms, settings, "Cu8", pseudo, scratch, {"Cu": "Cu.UPF"}, {"Cu": 6})

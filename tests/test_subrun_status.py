@@ -323,7 +323,10 @@ def test_quality_thresholds_are_configurable(files: Files) -> None:
     assert status.code is StatusCode.LOBSTER_QUALITY_FAILED and "warning" in status.reason
     assert (
         determine_status(
-            files.scf_out, files.lobster_log, files.icohplist, quality=LobsterQuality(None)
+            files.scf_out,
+            files.lobster_log,
+            files.icohplist,
+            quality=LobsterQuality(None, None, ()),
         ).code
         is StatusCode.DONE
     )

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from ase.io import read
 
-from glassbonds.cells import STUDY_TRANSFORMATIONS
+from glassbonds.config_defaults import study_transformations
 from glassbonds.descriptors import load_soap
 from glassbonds.io.lammps import iter_dump_frames
 from glassbonds.subrun_status import read_status_file
@@ -41,7 +41,7 @@ def test_fifteen_subruns_are_the_study_deformations_of_the_reference(fixture_tre
         snapshot = run_dir(fixture_tree, nc) / "2000"
         reference = read(snapshot / "0" / f"{nc}.xyz")
         assert sorted(int(p.name) for p in snapshot.iterdir()) == list(range(15))
-        for transformation in STUDY_TRANSFORMATIONS:
+        for transformation in study_transformations():
             cell = read(snapshot / str(transformation.subrun) / f"{nc}.xyz")
             assert len(cell) == 8
             np.testing.assert_allclose(
@@ -155,7 +155,7 @@ def test_cluster_sums_count_every_database_bond_from_both_atoms(fixture_tree):
         rows = pd.read_parquet(fixture_tree / f"{nc}-PBSSDB/bonds.parquet")
         assert len(clusters) == 8 * rows.groupby(["run", "subrun"]).ngroups
         total = sum(atoms.info["SUM_ICOHP"] for atoms in clusters)
-        assert total == pytest.approx(2 * rows["icohp"].sum(), rel=1e-5)
+        assert total == pytest.approx(2 * rows["minus_icohp"].sum(), rel=1e-5)
 
 
 def test_per_atom_model_is_judged_on_held_out_subruns(fixture_tree):
@@ -186,6 +186,24 @@ def test_suggestions_rank_every_candidate_and_extend_the_dft_list(fixture_tree):
     best = ranked.head(3)
     assert added and sorted(added) == sorted(f"{r.run}/{r.subrun}" for r in best.itertuples())
     assert all(entries[0] == "1" for entries in chosen.values())
+
+
+def test_the_replay_compares_acquisition_and_random_on_whole_training_cells(fixture_tree):
+    stem = fixture_tree / "active-learning/replay-DB2/DB2-replay"
+    rows = pd.read_parquet(fixture_tree / "DB2/bonds.parquet")
+    cells = set(rows.source + "/" + rows.run.astype(str) + "/" + rows.subrun.astype(str))
+    cells -= {"Zr50Cu50/1/0"}  # the validation sub-run is never trained on
+    curves = pd.read_csv(stem.with_name(stem.name + "-curves.tsv"), sep="\t")
+    for _, part in curves.groupby(["strategy", "seed", "fold"]):
+        steps = part.sort_values("subruns").drop_duplicates("subruns")
+        added = [c for entry in steps.added for c in entry.split(";")]
+        assert len(added) == len(set(added)) == part.subruns.max() and set(added) < cells
+    summary = pd.read_csv(stem.with_name(stem.name + "-summary.tsv"), sep="\t", dtype=str)
+    assert set(summary.strategy) == {"acquisition", "random"}
+    assert set(summary.seed) == {"mean", "0", "1"}
+    page = (fixture_tree / "report/active-learning-replay.html").read_text()
+    assert "Sub-runs needed: acquisition vs random" in page and 'id="synthetic-banner"' in page
+    assert (fixture_tree / "report/active-learning-replay.png").stat().st_size > 0
 
 
 def test_mixed_database_takes_the_configured_bonds_from_each_composition(fixture_tree):

@@ -18,17 +18,22 @@ from pathlib import Path
 import numpy as np
 from ase.io import read
 
+from glassbonds.config_defaults import (
+    study_hyperparameters,
+    study_soap_parameters,
+    study_windows,
+)
 from glassbonds.database.store import load_store
-from glassbonds.descriptors import SoapParameters
 from glassbonds.inference.predict import FittedModels, infer_frames
 from glassbonds.model.kernel import SoapBondKernelRegressor, bond_feature_matrix, save_model
 from glassbonds.model.study_data import SPECIES, build_run21_store
-from glassbonds.neighbours import DEFAULT_WINDOWS
 from glassbonds.report.plots import atom_map_figure, save_figure
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared/data/prm-4-113603"
-STUDY = {"Zr-Cu": (1.0, 0.04), "Zr-Zr": (0.5, 0.01), "Cu-Cu": (0.5, 0.01),
-         "Zr-Al": (0.5, 0.01), "Cu-Al": (0.5, 0.005)}  # fmt: skip
+# The study's sigma, gamma per bond type (config schema defaults), in this tool's order;
+# Al-Al has no bonds in run 21.
+_HP = study_hyperparameters()
+STUDY = {t: (_HP[t].sigma, _HP[t].gamma) for t in ("Zr-Cu", "Zr-Zr", "Cu-Cu", "Zr-Al", "Cu-Al")}
 
 
 def main() -> int:
@@ -50,15 +55,16 @@ def main() -> int:
         model = SoapBondKernelRegressor(sigma=sigma, gamma=gamma).fit(
             bond_feature_matrix(rows["distance"].to_numpy()[chosen], soap_a[chosen],
                                 soap_b[chosen]),
-            rows["icohp"].to_numpy()[chosen],
+            rows["minus_icohp"].to_numpy()[chosen],
         )  # fmt: skip
         paths[bond_type] = args.out / f"{bond_type}.model.npz"
         save_model(model, paths[bond_type], {"bond_type": bond_type,
-                   "descriptor_parameters": SoapParameters(SPECIES).as_dict()})  # fmt: skip
+                   "descriptor_parameters": study_soap_parameters(SPECIES).as_dict()})  # fmt: skip
     models = FittedModels.load(paths, SPECIES)
-    windows = {b: w for b, w in DEFAULT_WINDOWS.items() if b in paths}
+    windows = {b: w for b, w in study_windows().items() if b in paths}
+    soap = study_soap_parameters(SPECIES)
     infer_frames(cell, "lammps-data", {1: "Zr", 2: "Cu", 3: "Al"}, models, windows,
-                 SoapParameters(SPECIES), args.out, "cell10k", log=io.StringIO())  # fmt: skip
+                 soap, args.out, "cell10k", log=io.StringIO())  # fmt: skip
     atoms = read(next(args.out.glob("cell10k_*_atoms.xyz")))
     values = atoms.arrays["sum_icohp"]
     for element in ("Zr", "Cu", "Al"):

@@ -27,29 +27,25 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from glassbonds.model.bonds import Hyperparameters, load_bond_set
-from glassbonds.model.cv_report import STUDY_RMSE, with_published
-from glassbonds.model.evaluation import compare_models, grouped_folds, model_factories
-from glassbonds.model.hyperparameters import read_chosen, select_grouped, write_chosen
+from glassbonds.config_defaults import study_config, study_hyperparameters, study_published_rmse
+from glassbonds.model.bonds import load_bond_set
+from glassbonds.model.cv_report import with_published
+from glassbonds.model.evaluation import (
+    compare_models,
+    cross_validate,
+    grouped_folds,
+    model_factories,
+)
+from glassbonds.model.hyperparameters import GRID_KEYS, read_chosen, select_grouped, write_chosen
 from glassbonds.model.joint import fit_joint
 from glassbonds.model.study_data import build_run21_store
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared/data/prm-4-113603"
 TYPES = ["Zr-Cu", "Zr-Zr", "Cu-Cu", "Zr-Al", "Cu-Al"]
-STUDY = {
-    "Cu-Al": (1, 0.5, 0.005),
-    "Cu-Cu": (1, 0.5, 0.01),
-    "Zr-Al": (1, 0.5, 0.01),
-    "Zr-Cu": (1, 1.0, 0.04),
-    "Zr-Zr": (1, 0.5, 0.01),
-}
-GRID = {
-    "zeta": [1, 2],
-    "sigma": [0.5, 1.0, 1.5],
-    "gamma": [0.005, 0.02],
-    "baseline": ["exponential"],
-}
+# The study's hyperparameters and the default grid: the config schema's defaults.
+STUDY = study_hyperparameters()
+GRID = {key: study_config()["model"]["grid"][key] for key in GRID_KEYS}
 
 
 def main() -> int:
@@ -83,19 +79,19 @@ def main() -> int:
         scores.to_csv(out / f"{t}-scores.tsv", sep="\t", index=False)
         print(f"{t}: chosen {chosen[t].as_dict()} in {times[t]:.0f} s", flush=True)
 
-    study = {t: Hyperparameters(*STUDY[t]) for t in TYPES}
+    study = {t: STUDY[t] for t in TYPES}
     factories = model_factories(
         ["study", "baseline", "joint", "selected"], study, chosen, bonds, 2000, seed=1
     )
     start = time.perf_counter()
-    table = compare_models(bonds, factories, grouped_folds(labels, None))
+    table = compare_models(cross_validate(bonds, factories, grouped_folds(labels, None)))
     print(f"comparison: {time.perf_counter() - start:.0f} s", flush=True)
-    table = with_published(table, STUDY_RMSE)
+    table = with_published(table, study_published_rmse())
     table.to_csv(out / "comparison.tsv", sep="\t", index=False)
 
     sub = bonds["Zr-Cu"].take(np.arange(2000))
     start = time.perf_counter()
-    Hyperparameters(*STUDY["Zr-Cu"]).estimator().fit(sub.features(), sub.target)
+    STUDY["Zr-Cu"].estimator().fit(sub.features(), sub.target)
     fit_2000 = time.perf_counter() - start
     start = time.perf_counter()
     joint = fit_joint(

@@ -20,7 +20,7 @@ Two kinds:
     ``<NC>.xyz``, ``lobsterin-quippy`` (``io.lobster.neighbour_list_text``, SOAP cutoff),
     ``ICOHPLIST.lobster`` (``synthetic_lobster.synthetic_icohp`` + ``io.lobster.icohplist_text``),
     ``subrun.status`` (DONE) and ``SOAPS.npz`` with random L2-normalised 2100-long vectors
-    recorded with the parameters of ``SoapParameters(("Zr", "Cu", "Al"))`` (real SOAP for 600
+    recorded with the study's SOAP parameters (``study_soap_parameters()``) (real SOAP for 600
     cells would take too long). About 450,000 bonds with the defaults.
 
 Run: ``.venv/bin/python tools/make_synthetic_tree.py {dry-run,pbssdb} ROOT [options]``.
@@ -41,8 +41,14 @@ import yaml
 from ase import Atoms
 from ase.io import write as write_structure
 
-from glassbonds.cells import STUDY_TRANSFORMATIONS, deform
-from glassbonds.descriptors import SoapParameters, save_soap
+from glassbonds.cells import deform
+from glassbonds.config_defaults import (
+    study_config,
+    study_soap_parameters,
+    study_species,
+    study_transformations,
+)
+from glassbonds.descriptors import save_soap
 from glassbonds.files import atomic_path, write_text
 from glassbonds.io.lobster import LobsterSettings, icohplist_text, neighbour_list_text
 from glassbonds.subrun_status import StatusCode, SubRunStatus, write_status_file
@@ -51,7 +57,7 @@ from glassbonds.tree import SubRun
 
 REPO = Path(__file__).resolve().parents[1]
 COMPOSITIONS = ("Zr49Cu49Al2", "Zr47Cu47Al6", "Zr45Cu45Al10")
-SPECIES = ("Zr", "Cu", "Al")
+SPECIES = study_species()
 NATOMS = 100
 SNAPSHOT = "2000"
 NSUB = 15
@@ -62,13 +68,7 @@ UPFS = {
     "Zr": "Zr.aryjr-1.0.0-ld1.UPF",
 }
 SOAP_WIDTH = 2100  # DScribe's length for 3 species, n_max 8, l_max 6
-LOBSTER = LobsterSettings(
-    basis_functions={
-        "Al": ["3s", "3p"],
-        "Cu": ["3s", "4s", "3p", "3d"],
-        "Zr": ["4s", "5s", "4p", "4d"],
-    },
-)
+LOBSTER = LobsterSettings.from_config(study_config()["lobster"])
 SOAP_CUTOFF = 3.75
 
 
@@ -182,9 +182,9 @@ def _write_pbssdb_run(task: tuple[str, str, int, int, float, float]) -> int:
     rng = np.random.default_rng(seed)
     counts = _counts(nc)
     reference = random_dense_cell(rng, side, min_distance, counts)
-    parameters = SoapParameters(SPECIES)
+    parameters = study_soap_parameters(SPECIES)
     total = 0
-    for transformation in STUDY_TRANSFORMATIONS:
+    for transformation in study_transformations():
         subrun = SubRun(nc, NATOMS, run, transformation.subrun, SNAPSHOT)
         atoms = deform(reference, transformation)
         subrun.directory(root).mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,9 @@
 """Cell transformations that make the deformed sub-runs of a reference cell (angstrom).
 
 Sub-run 0 is the reference cell; sub-runs 1-14 of the study are six simple shears, axial
-tension/compression along x, y, z, and isotropic tension/compression. Atoms keep their
+tension/compression along x, y, z, and isotropic tension/compression (config key
+``subruns``, whose schema default is the study's list;
+:func:`glassbonds.config_defaults.study_transformations`). Atoms keep their
 fractional coordinates, so every transformation is a new 3x3 cell (rows = lattice vectors).
 """
 
@@ -50,20 +52,6 @@ class Transformation:
         if self.kind == "isotropic":
             return np.eye(3) * (1.0 + self.strain)
         raise InputError("subruns", f"unknown transformation kind {self.kind!r}")
-
-
-STUDY_TRANSFORMATIONS: tuple[Transformation, ...] = (
-    Transformation(0, "reference"),
-    *(Transformation(1 + slot, "shear", element=slot, value=0.5) for slot in range(6)),
-    Transformation(7, "axial", axis="x", strain=0.02),
-    Transformation(8, "axial", axis="x", strain=-0.20),
-    Transformation(9, "axial", axis="y", strain=0.02),
-    Transformation(10, "axial", axis="y", strain=-0.20),
-    Transformation(11, "axial", axis="z", strain=0.02),
-    Transformation(12, "axial", axis="z", strain=-0.20),
-    Transformation(13, "isotropic", strain=0.01),
-    Transformation(14, "isotropic", strain=-0.10),
-)
 
 
 def transformations_from_config(entries: list[dict[str, Any]]) -> dict[int, Transformation]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from glassbonds.config_defaults import study_config
 from glassbonds.tree_status import HEADER, STAGES, tree_status
 
 
@@ -24,7 +25,10 @@ def main(argv: list[str] | None = None) -> int:
     status = commands.add_parser("status", help="sub-runs per stage, per composition and run")
     status.add_argument("root", help="root of the data tree (config key root)")
     status.add_argument("compositions", nargs="*", help="compositions (default: all found)")
-    status.add_argument("--snapshot", default="2000", help="snapshot directory (default 2000)")
+    snapshot = study_config()["snapshot"]
+    status.add_argument(
+        "--snapshot", default=snapshot, help=f"snapshot directory (default {snapshot})"
+    )
     status.add_argument("--totals", action="store_true", help="one line per composition")
     provenance = commands.add_parser(
         "provenance", help="where a database, model or .info came from"

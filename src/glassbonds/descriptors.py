@@ -1,9 +1,9 @@
 """Per-atom SOAP descriptors (DScribe), L2-normalised, stored as NumPy ``.npz`` (no pickle).
 
-Parameters follow the study: cutoff 3.75 angstrom, n_max 8, l_max 6, atom sigma 0.5
-angstrom, periodic. With species {Al, Cu, Zr} a vector has 2100 numbers (QUIP's 2101 had a
-trailing constant). The parameters are recorded beside the vectors so that databases built
-with different settings are never mixed.
+Parameters come from the config section ``soap`` (the study's, the schema's defaults: cutoff
+3.75 angstrom, n_max 8, l_max 6, atom sigma 0.5 angstrom, periodic). With species {Al, Cu,
+Zr} a vector has 2100 numbers (QUIP's 2101 had a trailing constant). The parameters are
+recorded beside the vectors so that databases built with different settings are never mixed.
 """
 
 from __future__ import annotations
@@ -22,14 +22,16 @@ from glassbonds.files import atomic_path
 
 @dataclass(frozen=True)
 class SoapParameters:
-    """SOAP settings: lengths in angstrom; ``species`` fixes the layout of the vector."""
+    """SOAP settings named as the keys of the config section ``soap`` (lengths in angstrom);
+    ``species`` (config key ``species``) fixes the layout of the vector. The study's:
+    :func:`glassbonds.config_defaults.study_soap_parameters`."""
 
     species: tuple[str, ...]
-    r_cut: float = 3.75
-    n_max: int = 8
-    l_max: int = 6
-    sigma: float = 0.5
-    periodic: bool = True
+    r_cut: float
+    n_max: int
+    l_max: int
+    sigma: float
+    periodic: bool
 
     @classmethod
     def from_config(cls, species: Sequence[str], soap: dict) -> SoapParameters:

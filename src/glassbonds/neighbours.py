@@ -32,19 +32,6 @@ from glassbonds.errors import InputError
 
 _LOG = logging.getLogger(__name__)
 
-#: Study species order (LAMMPS types 1, 2, 3); bond-type names follow it (``Zr-Cu``).
-STUDY_SPECIES: tuple[str, ...] = ("Zr", "Cu", "Al")
-
-#: Per bond type [d_min, d_max] in angstrom, inclusive (DESIGN section 9, ML-ICOHP.py).
-DEFAULT_WINDOWS: dict[str, tuple[float, float]] = {
-    "Al-Al": (2.1, 3.5),
-    "Cu-Al": (2.0, 3.5),
-    "Cu-Cu": (2.0, 3.5),
-    "Zr-Al": (2.5, 4.0),
-    "Zr-Cu": (2.3, 3.9),
-    "Zr-Zr": (2.5, 4.2),
-}
-
 
 @dataclass(frozen=True)
 class Bonds:
@@ -84,7 +71,7 @@ class Bonds:
 
 
 def normalise_windows(
-    windows: Mapping[str, Sequence[float]], species: Sequence[str] = STUDY_SPECIES
+    windows: Mapping[str, Sequence[float]], species: Sequence[str]
 ) -> dict[str, tuple[float, float]]:
     """Validate windows keyed ``"A-B"``; keys are renamed to the species order (``Zr-Cu``).
 
@@ -159,20 +146,21 @@ def find_bonds(
     positions: np.ndarray,
     cell: np.ndarray,
     symbols: Sequence[str],
-    windows: Mapping[str, Sequence[float]] | None = None,
-    species: Sequence[str] = STUDY_SPECIES,
+    windows: Mapping[str, Sequence[float]],
+    species: Sequence[str],
     pbc: bool | Sequence[bool] = True,
 ) -> Bonds:
     """All bonds of a structure, each once, sorted by (atom_a, atom_b, translation).
 
     ``positions`` (n, 3) and ``cell`` (3, 3, rows = lattice vectors) in angstrom. A pair
     is a bond when ``d_min <= distance <= d_max`` (inclusive, as ML-ICOHP.py) for its
-    bond type; pairs of a type without a window are not bonds. ``windows`` defaults to
-    :data:`DEFAULT_WINDOWS`.
+    bond type; pairs of a type without a window are not bonds (the study's windows: config
+    key ``inference.windows``, :func:`glassbonds.config_defaults.study_windows`). Bond-type
+    names follow ``species`` (config key ``species``).
     """
     import vesin
 
-    windows = normalise_windows(DEFAULT_WINDOWS if windows is None else windows, species)
+    windows = normalise_windows(windows, species)
     type_names = tuple(windows)
     positions = np.ascontiguousarray(positions, dtype=np.float64)
     cell = np.ascontiguousarray(cell, dtype=np.float64)
@@ -225,9 +213,7 @@ def find_bonds(
 
 
 def find_bonds_in_atoms(
-    atoms: Atoms,
-    windows: Mapping[str, Sequence[float]] | None = None,
-    species: Sequence[str] = STUDY_SPECIES,
+    atoms: Atoms, windows: Mapping[str, Sequence[float]], species: Sequence[str]
 ) -> Bonds:
     """:func:`find_bonds` for an ASE ``Atoms`` (its positions, cell and pbc)."""
     return find_bonds(

@@ -125,17 +125,21 @@ class LobsterQuality:
     containing one of ``forbidden_warnings`` (substrings, case-insensitive) fails too.
     """
 
-    max_charge_spilling_percent: float | None = 5.0
-    max_total_spilling_percent: float | None = None
-    forbidden_warnings: tuple[str, ...] = ()
+    max_charge_spilling_percent: float | None
+    max_total_spilling_percent: float | None
+    forbidden_warnings: tuple[str, ...]
 
     @classmethod
     def from_config(cls, quality: dict | None) -> LobsterQuality:
-        quality = quality or {}
+        """Thresholds of the ``lobster.quality`` config section; keys it lacks (or all, for
+        None) take the schema's defaults, the study's (charge spilling at most 5 %)."""
+        from glassbonds.config_defaults import study_config
+
+        values = {**study_config()["lobster"]["quality"], **(quality or {})}
         return cls(
-            max_charge_spilling_percent=quality.get("max_charge_spilling_percent", 5.0),
-            max_total_spilling_percent=quality.get("max_total_spilling_percent"),
-            forbidden_warnings=tuple(quality.get("forbidden_warnings", ())),
+            max_charge_spilling_percent=values["max_charge_spilling_percent"],
+            max_total_spilling_percent=values["max_total_spilling_percent"],
+            forbidden_warnings=tuple(values["forbidden_warnings"]),
         )
 
     def problems(self, charge: tuple[float, ...], total: tuple[float, ...], warnings) -> list:
@@ -206,9 +210,10 @@ def determine_status(
     """Apply the decision table of the module docstring to a sub-run's files.
 
     ``lobsterout`` (default: beside ``lobster_log``) supplies the program line when the
-    ``.lb.out`` has none; ``quality`` (default :class:`LobsterQuality`) gives code 8.
+    ``.lb.out`` has none; ``quality`` (default: the config schema's thresholds,
+    ``LobsterQuality.from_config(None)``) gives code 8.
     """
-    quality = quality or LobsterQuality()
+    quality = quality or LobsterQuality.from_config(None)
     scf_exists = scf_out is not None and Path(scf_out).is_file()
     lob_exists = lobster_log is not None and Path(lobster_log).is_file()
     icohp_exists = icohplist is not None and Path(icohplist).is_file()

@@ -21,21 +21,6 @@ from glassbonds.io.lammps import last_dump_frame
 from glassbonds.io.lobster import LobsterSettings, lobsterin_text, neighbour_list_text
 from glassbonds.io.qe import ScfSettings, basis_function_count, scf_input
 
-# config key of the workflow -> ScfSettings field
-_QE_KEYS = {
-    "ecutwfc": "ecutwfc",
-    "ecutrho": "ecutrho",
-    "degauss": "degauss",
-    "conv_thr": "conv_thr",
-    "mixing_beta": "mixing_beta",
-    "mixing_mode": "mixing_mode",
-    "electron_maxstep": "electron_maxstep",
-    "kpoints": "kpoints",
-    "kpoint_shift": "shift",
-    "gamma_only": "gamma",
-    "nbnd_factor": "nbnd_factor",
-}
-
 
 @dataclass(frozen=True)
 class SubRunOutputs:
@@ -45,13 +30,6 @@ class SubRunOutputs:
     scf_in: Path
     lobsterin: Path
     neighbours: Path
-
-
-def scf_settings(qe: Mapping) -> ScfSettings:
-    """ScfSettings from the workflow's ``qe`` config section."""
-    return ScfSettings.from_mapping(
-        {field: qe[key] for key, field in _QE_KEYS.items() if key in qe}
-    )
 
 
 # qe settings one sub-run may override (config qe.overrides): &ELECTRONS values that change
@@ -71,18 +49,6 @@ def subrun_qe(qe: Mapping, overrides: Mapping | None, subrun: str) -> dict:
             f"override only {list(OVERRIDE_KEYS)} per sub-run",
         )
     return {**qe, **override}
-
-
-def lobster_settings(lobster: Mapping) -> LobsterSettings:
-    """LobsterSettings from the workflow's ``lobster`` config section."""
-    return LobsterSettings(
-        basis_functions={el: list(orbitals) for el, orbitals in lobster["basis_functions"].items()},
-        cohp_start_energy=lobster["cohp_start_energy"],
-        cohp_end_energy=lobster["cohp_end_energy"],
-        basis_set=lobster["basis_set"],
-        bond_min=lobster["bond_min"],
-        bond_max=lobster["bond_max"],
-    )
 
 
 def reference_cell(dump: str | Path, species: Sequence[str]) -> Atoms:
@@ -115,7 +81,7 @@ def write_subrun_inputs(
     missing_upf = sorted(set(atoms.get_chemical_symbols()) - set(qe["pseudopotentials"]))
     if missing_upf:
         raise InputError("config key qe.pseudopotentials", f"no UPF for {missing_upf}")
-    settings = lobster_settings(lobster)
+    settings = LobsterSettings.from_config(lobster)
     counts = {el: basis_function_count(orbs) for el, orbs in settings.basis_functions.items()}
     with atomic_path(outputs.xyz) as tmp:
         write_structure(tmp, atoms, format="extxyz")
@@ -123,7 +89,7 @@ def write_subrun_inputs(
         outputs.scf_in,
         scf_input(
             atoms,
-            scf_settings(qe),
+            ScfSettings.from_config(qe),
             prefix=nc,
             pseudo_dir=pseudo_dir,
             outdir=scratch,

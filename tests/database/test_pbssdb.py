@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from glassbonds.database.mixed import MixedDatabaseSpec, mix_databases, write_mixed_legacy
+from glassbonds.config_defaults import study_soap_parameters
 from glassbonds.database.pbssdb import build_pbssdb, subrun_bonds
-from glassbonds.database.store import BondDatabase, load_store, save_store
+from glassbonds.database.store import load_store, save_store
 from glassbonds.database.subruns import SubRunFiles
-from glassbonds.descriptors import SoapParameters, save_soap
+from glassbonds.descriptors import save_soap
 from glassbonds.errors import InputError
 from glassbonds.tree import SubRun
 from tests.factories import write_legacy_files
@@ -81,7 +82,7 @@ def soap_of_real_subrun(tmp_path):
 
     from glassbonds.descriptors import soap_vectors
 
-    parameters = SoapParameters(SPECIES)
+    parameters = study_soap_parameters(SPECIES)
     atoms = read(REAL_SUBRUN / "Zr49Cu49Al2.xyz")
     path = tmp_path / "SOAPS.npz"
     save_soap(path, soap_vectors(atoms, parameters), parameters, atoms.get_chemical_symbols())
@@ -130,98 +131,9 @@ def test_store_round_trip_keeps_rows_vectors_and_provenance(soap_of_real_subrun,
 
 def test_changed_soap_parameters_are_refused(soap_of_real_subrun):
     soap_path, _ = soap_of_real_subrun
-    other = SoapParameters(SPECIES, r_cut=4.0).as_dict()
+    other = replace(study_soap_parameters(SPECIES), r_cut=4.0).as_dict()
     with pytest.raises(InputError, match="SOAP parameters"):
         build_pbssdb("Zr49Cu49Al2", [real_files(1, soap_path)], SPECIES, other)
-
-
-def synthetic_database(name: str, counts: dict[str, int], seed: int) -> BondDatabase:
-    rng = np.random.default_rng(seed)
-    total = sum(counts.values())
-    rows = pd.DataFrame(
-        {
-            "bond_type": [bt for bt, n in counts.items() for _ in range(n)],
-            "source": name,
-            "run": rng.integers(1, 40, total).astype("int32"),
-            "subrun": rng.integers(0, 15, total).astype("int32"),
-            "atom_a": rng.integers(0, 100, total).astype("int32"),
-            "atom_b": rng.integers(0, 100, total).astype("int32"),
-            "distance": rng.uniform(2.2, 4.2, total),
-            "icohp": rng.uniform(0, 2.5, total),
-            "soap_a": np.arange(total),
-            "soap_b": np.arange(total, 2 * total),
-        }
-    )
-    soap = rng.normal(size=(2 * total, 12)).astype(np.float32)
-    return BondDatabase(f"{name}-PBSSDB", rows, soap, {"r_cut": 3.75}, ["Zr", "Cu"], sources=[name])
-
-
-def test_mixed_database_is_byte_identical_for_one_seed_and_differs_for_another(tmp_path):
-    sources = {
-        "Zr50Cu50": synthetic_database("Zr50Cu50", {"Zr-Cu": 50, "Cu-Cu": 30}, 1),
-        "Zr25Cu75": synthetic_database("Zr25Cu75", {"Zr-Cu": 40, "Cu-Cu": 60}, 2),
-    }
-    outputs = []
-    for run, seed in enumerate([7, 7, 8]):
-        spec = MixedDatabaseSpec("DB2", ("Zr-Cu", "Cu-Cu"), {"Zr50Cu50": 20, "Zr25Cu75": 25}, seed)
-        database = mix_databases(spec, sources)
-        write_mixed_legacy(database, spec, tmp_path / str(run))
-        save_store(database, tmp_path / str(run))
-        outputs.append({p.name: p.read_bytes() for p in (tmp_path / str(run)).iterdir()})
-    assert outputs[0] == outputs[1]
-    assert outputs[0]["DB2_Zr-Cu.bnd"] != outputs[2]["DB2_Zr-Cu.bnd"]
-    info = outputs[0]["DB2_Cu-Cu.info"].decode().splitlines()
-    assert info == ["DB2 Cu-Cu", "Zr50Cu50 20", "Zr25Cu75 25"]
-    bnd = outputs[0]["DB2_Zr-Cu.bnd"].decode().splitlines()
-    assert len(bnd) == 45 and {line.split()[0] for line in bnd} == {"0", "1"}
-
-
-def test_mixed_rows_keep_their_source_vectors():
-    sources = {"A10B90": synthetic_database("A10B90", {"Zr-Cu": 30}, 3)}
-    spec = MixedDatabaseSpec("DBX", ("Zr-Cu",), {"A10B90": 10}, 5)
-    mixed = mix_databases(spec, sources)
-    original_rows, original_a, _ = sources["A10B90"].bond_arrays("Zr-Cu")
-    rows, soap_a, _ = mixed.bond_arrays("Zr-Cu")
-    for position, row in rows.iterrows():
-        match = np.flatnonzero((original_rows["distance"] == row["distance"]).to_numpy())
-        assert len(match) == 1
-        np.testing.assert_array_equal(soap_a[position], original_a[match[0]])
-
-
-def test_asking_for_more_bonds_than_exist_names_composition_type_and_counts():
-    sources = {"Zr50Cu50": synthetic_database("Zr50Cu50", {"Zr-Cu": 5}, 1)}
-    spec = MixedDatabaseSpec("DB2", ("Zr-Cu",), {"Zr50Cu50": 6}, 1)
-    with pytest.raises(InputError) as error:
-        mix_databases(spec, sources)
-    message = str(error.value)
-    assert "Zr50Cu50" in message and "Zr-Cu" in message and "6" in message and "5" in message
-
-
-def test_legacy_bnd_format_matches_the_study(tmp_path):
-    if not REAL_PBSSDB.is_dir():
-        pytest.skip("study data ../shared/data/prm-4-113603 is absent")
-    study_line = next(iter((REAL_PBSSDB / "Cu-Al.bnd").open())).rstrip("\n")
-    run, sub, a, b, distance, value = study_line.split()
-    rows = pd.DataFrame(
-        {
-            "bond_type": ["Cu-Al"],
-            "source": ["X"],
-            "run": [int(run)],
-            "subrun": [int(sub)],
-            "atom_a": [int(a) - 1],
-            "atom_b": [int(b) - 1],
-            "distance": [float(distance)],
-            "icohp": [float(value)],
-            "soap_a": [0],
-            "soap_b": [0],
-        }
-    )
-    from glassbonds.database.pbssdb import PbssdbResult
-
-    database = BondDatabase("X-PBSSDB", rows, np.zeros((1, 3), np.float32), {}, list(SPECIES))
-    write_legacy_files(PbssdbResult(database, [], []), tmp_path)
-    assert (tmp_path / "Cu-Al.bnd").read_text() == study_line + "\n"
-    assert (tmp_path / "Al-Al.bnd").read_text() == ""
 
 
 # -- one bad sub-run never blocks its composition (issue 11, fault matrix) -------------------
@@ -313,17 +225,3 @@ def test_a_single_listing_with_another_distance_is_counted_not_matched(tmp_path)
     counts = Counter()
     _rows, dropped = subrun_bonds(files, SPECIES, counts)
     assert counts["distance mismatches"] == 0 and dropped == []
-
-
-def test_mixed_database_carries_the_subrun_programs():
-    sources = {"Zr50Cu50": synthetic_database("Zr50Cu50", {"Zr-Cu": 50}, 1)}
-    program = {"name": "glassbonds-synthetic-lobster", "version": "0.1.0", "synthetic": True}
-    rows = sources["Zr50Cu50"].rows
-    sources["Zr50Cu50"].provenance = [
-        {"run": int(r), "subrun": int(s), "icohp_program": program}
-        for r, s in sorted(set(zip(rows["run"], rows["subrun"], strict=True)))
-    ]
-    mixed = mix_databases(MixedDatabaseSpec("DB1", ("Zr-Cu",), {"Zr50Cu50": 10}, 1), sources)
-    assert mixed.provenance and all(r["icohp_program"] == program for r in mixed.provenance)
-    assert sum(sum(r["sampled_bonds"].values()) for r in mixed.provenance) == 10
-    assert {r["source"] for r in mixed.provenance} == {"Zr50Cu50"}

@@ -6,13 +6,15 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from ase.io import read
 
+from glassbonds.config_defaults import study_soap_parameters
 from glassbonds.database.clusters import subrun_clusters
 from glassbonds.database.pcssdb import build_pcssdb, load_clusters, write_pcssdb
 from glassbonds.database.subruns import SubRunFiles
-from glassbonds.descriptors import SoapParameters, save_soap, soap_vectors
+from glassbonds.descriptors import save_soap, soap_vectors
 from glassbonds.io.lobster import read_icohplist, read_neighbour_list
 from glassbonds.subrun_status import determine_status
 from glassbonds.tree import SubRun
@@ -36,7 +38,7 @@ def _blocks(text: str) -> list[str]:
 @pytest.fixture(scope="module")
 def run21(study_data: Path, tmp_path_factory) -> list[SubRunFiles]:
     """All 15 real sub-runs of run 21 with their status and SOAP computed here."""
-    parameters = SoapParameters(SPECIES)
+    parameters = study_soap_parameters(SPECIES)
     soap_dir = tmp_path_factory.mktemp("soap")
     files = []
     for sub in range(15):
@@ -69,7 +71,7 @@ def run21(study_data: Path, tmp_path_factory) -> list[SubRunFiles]:
 @pytest.fixture(scope="module")
 def written(run21, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("pcssdb")
-    result = build_pcssdb("Zr49Cu49Al2", run21, SPECIES, SoapParameters(SPECIES).as_dict())
+    result = build_pcssdb("Zr49Cu49Al2", run21, SPECIES, study_soap_parameters(SPECIES).as_dict())
     write_pcssdb(
         result,
         {element: out / f"{element}.xyz" for element in SPECIES},
@@ -162,3 +164,16 @@ def test_a_missing_pair_sends_both_clusters_to_dub(study_data, tmp_path):
     incomplete = {c.centre: c.missing for c in clusters if not c.complete}
     # neighbour first, as the study's DUB.info labels a missing pair
     assert incomplete == {0: ("Cu3-Cu1",), 2: ("Cu1-Cu3",)}
+
+
+def test_store_with_the_earlier_sum_icohp_column_loads_as_sum_minus_icohp(written, tmp_path):
+    """Stores written before the rename hold the summed -ICOHP in a column named sum_icohp."""
+    for name in ("soap.npy", "metadata.json"):
+        (tmp_path / name).write_bytes((written / "store" / name).read_bytes())
+    table = pd.read_parquet(written / "store" / "clusters.parquet")
+    table.rename(columns={"sum_minus_icohp": "sum_icohp"}).to_parquet(
+        tmp_path / "clusters.parquet", index=False
+    )
+    old, new = load_clusters(tmp_path, "Al"), load_clusters(written / "store", "Al")
+    pd.testing.assert_frame_equal(old.rows, new.rows)
+    assert (new.rows["sum_minus_icohp"] > 0).all()  # -ICOHP: positive bond strength

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from ase.io import read
 
+from glassbonds.config_defaults import study_soap_parameters
 from glassbonds.database.pbssdb import build_pbssdb
 from glassbonds.database.store import save_store
 from glassbonds.database.subruns import SubRunFiles
-from glassbonds.descriptors import SoapParameters, save_soap, soap_vectors
+from glassbonds.descriptors import save_soap, soap_vectors
 from glassbonds.subrun_status import determine_status
 from glassbonds.tree import SubRun
 from tests.factories import write_legacy_files
@@ -34,7 +35,7 @@ def run21(study_data, tmp_path_factory):
     subruns = [SubRun(NC, 100, RUN, sub) for sub in range(15)]
     assert all(s.directory(root).is_dir() for s in subruns), "run 21 is incomplete"
     out = tmp_path_factory.mktemp("run21")
-    parameters = SoapParameters(SPECIES)
+    parameters = study_soap_parameters(SPECIES)
     files = []
     for subrun in subruns:
         status = determine_status(

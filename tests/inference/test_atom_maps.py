@@ -9,7 +9,8 @@ from ase.io import read
 
 from glassbonds.inference.atom_maps import atom_sums, write_atom_map
 from glassbonds.inference.predict import FittedModels, infer_frames
-from glassbonds.neighbours import DEFAULT_WINDOWS, STUDY_SPECIES, find_bonds_in_atoms
+from glassbonds.neighbours import find_bonds_in_atoms
+from tests.factories import SPECIES, WINDOWS
 from tests.inference.test_predict import (
     PARAMETERS,
     TYPE_MAP,
@@ -21,7 +22,7 @@ from tests.inference.test_predict import (
 
 def test_sums_count_each_bond_for_both_atoms_and_skip_unmodelled_bonds(tmp_path):
     atoms = _structure(3)
-    bonds = find_bonds_in_atoms(atoms)
+    bonds = find_bonds_in_atoms(atoms, WINDOWS, SPECIES)
     rng = np.random.default_rng(0)
     value = rng.uniform(0.1, 2.0, len(bonds))
     value[::7] = np.nan  # bonds of a type without a model
@@ -39,12 +40,12 @@ def test_sums_count_each_bond_for_both_atoms_and_skip_unmodelled_bonds(tmp_path)
 
 
 def test_inference_writes_a_map_per_frame(trained, tmp_path):  # noqa: F811
-    models = FittedModels.load(trained, STUDY_SPECIES)
+    models = FittedModels.load(trained, SPECIES)
     atoms = _structure(71)
     dump = tmp_path / "one.dump"
     dump.write_text(_frame_text(atoms, 0))
     infer_frames(
-        dump, "lammps-dump", TYPE_MAP, models, DEFAULT_WINDOWS, PARAMETERS, tmp_path, "5",
+        dump, "lammps-dump", TYPE_MAP, models, WINDOWS, PARAMETERS, tmp_path, "5",
         log=io.StringIO(),
     )  # fmt: skip
     mapped = read(tmp_path / "5_0_atoms.xyz")

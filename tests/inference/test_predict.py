@@ -6,6 +6,7 @@ import csv
 import importlib.util
 import io
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,18 +14,20 @@ import pytest
 from ase import Atoms
 from ase.io.lammpsdata import write_lammps_data
 
-from glassbonds.descriptors import SoapParameters, soap_vectors
+from glassbonds.config_defaults import study_soap_parameters
+from glassbonds.descriptors import soap_vectors
 from glassbonds.errors import InputError
 from glassbonds.inference.predict import ICOHPLIST_HEADER, BondPredictor, FittedModels, infer_frames
 from glassbonds.io.lobster import read_icohplist
 from glassbonds.model.kernel import SoapBondKernelRegressor, bond_feature_matrix, save_model
-from glassbonds.neighbours import DEFAULT_WINDOWS, STUDY_SPECIES, find_bonds_in_atoms
+from glassbonds.neighbours import find_bonds_in_atoms
+from tests.factories import SPECIES, WINDOWS
 
 ROOT = Path(__file__).parents[2]
 SHARED = ROOT / ".." / "shared" / "data" / "prm-4-113603"
 REAL_ICOHPLIST = SHARED / "G/Zr49Cu49Al2/c/md/lammps/100/21/2000/0/ICOHPLIST.lobster"
 TYPE_MAP = {1: "Zr", 2: "Cu", 3: "Al"}
-PARAMETERS = SoapParameters(species=STUDY_SPECIES, n_max=4, l_max=3)
+PARAMETERS = replace(study_soap_parameters(SPECIES), n_max=4, l_max=3)
 
 
 def _structure(seed: int, repeat: int = 3) -> Atoms:
@@ -37,12 +40,12 @@ def _structure(seed: int, repeat: int = 3) -> Atoms:
     fractional = (grid[:, None, :] + base[None]).reshape(-1, 3) / repeat
     cell = np.diag([4.1 * repeat] * 3)
     positions = fractional @ cell + rng.normal(scale=0.15, size=fractional.shape)
-    symbols = rng.choice(list(STUDY_SPECIES), size=len(positions)).tolist()
+    symbols = rng.choice(list(SPECIES), size=len(positions)).tolist()
     return Atoms(symbols=symbols, positions=positions, cell=cell, pbc=True)
 
 
 def _fit(bond_type: str, atoms: Atoms, soap: np.ndarray, **hyper) -> SoapBondKernelRegressor:
-    bonds = find_bonds_in_atoms(atoms)
+    bonds = find_bonds_in_atoms(atoms, WINDOWS, SPECIES)
     rows = bonds.bond_type == bonds.type_names.index(bond_type)
     a, b, d = bonds.atom_a[rows], bonds.atom_b[rows], bonds.distance[rows]
     target = 2.0 * np.exp(-(d - 2.0)) + 0.3 * np.sin(7 * soap[a, 3] + 5 * soap[b, 2])
@@ -58,7 +61,7 @@ def trained(tmp_path_factory) -> dict[str, Path]:
     soap = soap_vectors(training, PARAMETERS)
     hyper = {"Zr-Cu": {"sigma": 1.0, "gamma": 0.04}}
     paths = {}
-    for name in DEFAULT_WINDOWS:
+    for name in WINDOWS:
         model = _fit(name, training, soap, **hyper.get(name, {"sigma": 0.5, "gamma": 0.01}))
         paths[name] = directory / f"{name}.npz"
         save_model(
@@ -69,7 +72,7 @@ def trained(tmp_path_factory) -> dict[str, Path]:
 
 def _reference(models: FittedModels, atoms: Atoms, with_std: bool):
     """The models' own predict, bond type by bond type, in bond order."""
-    bonds = find_bonds_in_atoms(atoms)
+    bonds = find_bonds_in_atoms(atoms, WINDOWS, SPECIES)
     soap = soap_vectors(atoms, PARAMETERS)
     mean, std = np.full(len(bonds), np.nan), np.full(len(bonds), np.nan)
     for index, name in enumerate(bonds.type_names):
@@ -88,9 +91,9 @@ def _reference(models: FittedModels, atoms: Atoms, with_std: bool):
 
 @pytest.mark.parametrize("with_std", [False, True])
 def test_fast_predictions_equal_model_predict(trained, with_std: bool) -> None:
-    models = FittedModels.load(trained, STUDY_SPECIES)
+    models = FittedModels.load(trained, SPECIES)
     bonds, soap, mean, std = _reference(models, _structure(5), with_std)
-    predictor = BondPredictor(models, DEFAULT_WINDOWS)
+    predictor = BondPredictor(models, WINDOWS)
     assert all(p.uses_series for p in predictor.predictors.values())
     result = predictor.predict(soap, bonds, with_std)
     assert result.has_model.all()
@@ -113,9 +116,9 @@ def test_other_kernels_and_out_of_range_bonds_fall_back_to_predict(tmp_path) -> 
     for name, hyper in variants.items():
         paths[name] = tmp_path / f"{name}.npz"
         save_model(_fit(name, training, soap_train, **hyper), paths[name], {"bond_type": name})
-    models = FittedModels.load(paths, STUDY_SPECIES)
+    models = FittedModels.load(paths, SPECIES)
     # A Zr-Al window narrower than the bonds it is given: bonds outside the series range.
-    windows = dict(DEFAULT_WINDOWS, **{"Zr-Al": (3.0, 3.1)})
+    windows = dict(WINDOWS, **{"Zr-Al": (3.0, 3.1)})
     for with_std in (False, True):
         bonds, soap, mean, std = _reference(models, atoms, with_std)
         predictor = BondPredictor(models, windows)
@@ -134,9 +137,9 @@ def test_other_kernels_and_out_of_range_bonds_fall_back_to_predict(tmp_path) -> 
 
 def test_load_rejects_a_model_wired_to_the_wrong_type(trained) -> None:
     with pytest.raises(InputError, match="Zr-Zr"):
-        FittedModels.load({"Cu-Cu": trained["Zr-Zr"]}, STUDY_SPECIES)
-    models = FittedModels.load([trained["Cu-Al"]], STUDY_SPECIES)
-    other = SoapParameters(species=STUDY_SPECIES, n_max=5, l_max=3)
+        FittedModels.load({"Cu-Cu": trained["Zr-Zr"]}, SPECIES)
+    models = FittedModels.load([trained["Cu-Al"]], SPECIES)
+    other = replace(PARAMETERS, n_max=5)
     with pytest.raises(InputError, match="n_max"):
         models.check_descriptor(other)
 
@@ -171,18 +174,18 @@ def test_infer_frames_outputs_and_bad_frames(trained, tmp_path) -> None:
         + cut[: len(cut) // 2]
     )
     without_al_al = {k: v for k, v in trained.items() if k != "Al-Al"}
-    models = FittedModels.load(without_al_al, STUDY_SPECIES)
+    models = FittedModels.load(without_al_al, SPECIES)
     log = io.StringIO()
     out = tmp_path / "out"
     summary = infer_frames(
-        dump, "lammps-dump", TYPE_MAP, models, DEFAULT_WINDOWS, PARAMETERS, out, "7", log=log
+        dump, "lammps-dump", TYPE_MAP, models, WINDOWS, PARAMETERS, out, "7", log=log
     )
     assert summary.truncated and "truncated" in log.getvalue()
     assert [r.status.split(":")[0] for r in summary.frames] == ["ok", "ok", "skipped", "truncated"]
     assert not list(out.glob("7_200_*")) and not list(out.glob(".*partial*"))
 
     for atoms, step in ((first, 0), (second, 100)):
-        bonds = find_bonds_in_atoms(atoms)
+        bonds = find_bonds_in_atoms(atoms, WINDOWS, SPECIES)
         table = read_icohplist(out / f"7_{step}_ICOHPLIST.lobster")
         modelled = bonds.bond_type != bonds.type_names.index("Al-Al")
         assert len(table) == modelled.sum()
@@ -220,8 +223,14 @@ def test_infer_frames_outputs_and_bad_frames(trained, tmp_path) -> None:
     with open(summary.summary_path) as stream:
         summary_rows = list(csv.DictReader(stream, delimiter="\t"))
     assert [row["step"] for row in summary_rows] == ["0", "100", "200", "-"]
-    assert int(summary_rows[1]["Zr-Zr"]) == find_bonds_in_atoms(second).counts()["Zr-Zr"]
-    assert int(summary_rows[0]["skipped_no_model"]) == find_bonds_in_atoms(first).counts()["Al-Al"]
+    assert (
+        int(summary_rows[1]["Zr-Zr"])
+        == find_bonds_in_atoms(second, WINDOWS, SPECIES).counts()["Zr-Zr"]
+    )
+    assert (
+        int(summary_rows[0]["skipped_no_model"])
+        == find_bonds_in_atoms(first, WINDOWS, SPECIES).counts()["Al-Al"]
+    )
 
 
 def test_header_matches_a_real_icohplist() -> None:
@@ -252,7 +261,7 @@ def test_header_matches_a_real_icohplist() -> None:
 
 
 def test_frame_selection_and_data_file_input(trained, tmp_path) -> None:
-    models = FittedModels.load(trained, STUDY_SPECIES)
+    models = FittedModels.load(trained, SPECIES)
     atoms, other = _structure(31), _structure(32)
     dump = tmp_path / "run.dump"
     dump.write_text(_frame_text(atoms, 10) + _frame_text(other, 20))
@@ -261,7 +270,7 @@ def test_frame_selection_and_data_file_input(trained, tmp_path) -> None:
         "lammps-dump",
         TYPE_MAP,
         models,
-        DEFAULT_WINDOWS,
+        WINDOWS,
         PARAMETERS,
         tmp_path / "sel",
         "1",
@@ -278,13 +287,13 @@ def test_frame_selection_and_data_file_input(trained, tmp_path) -> None:
 
     # A data file, read directly and through tools/data_to_dump.py, gives the same file.
     data = tmp_path / "cell.data"
-    write_lammps_data(data, atoms, specorder=list(STUDY_SPECIES), atom_style="atomic")
+    write_lammps_data(data, atoms, specorder=list(SPECIES), atom_style="atomic")
     infer_frames(
         data,
         "lammps-data",
         TYPE_MAP,
         models,
-        DEFAULT_WINDOWS,
+        WINDOWS,
         PARAMETERS,
         tmp_path / "data",
         "1",
@@ -301,7 +310,7 @@ def test_frame_selection_and_data_file_input(trained, tmp_path) -> None:
         "lammps-dump",
         TYPE_MAP,
         models,
-        DEFAULT_WINDOWS,
+        WINDOWS,
         PARAMETERS,
         tmp_path / "dump",
         "1",
@@ -310,7 +319,7 @@ def test_frame_selection_and_data_file_input(trained, tmp_path) -> None:
     )
     direct = read_icohplist(tmp_path / "data" / "1_0_ICOHPLIST.lobster")
     converted = read_icohplist(tmp_path / "dump" / "1_0_ICOHPLIST.lobster")
-    assert len(direct) == sum(find_bonds_in_atoms(atoms).counts().values())
+    assert len(direct) == sum(find_bonds_in_atoms(atoms, WINDOWS, SPECIES).counts().values())
     np.testing.assert_allclose(direct["icohp"], converted["icohp"], atol=2e-5)
     assert (
         direct[["atom_a", "atom_b", "tx", "ty", "tz"]].to_numpy()
@@ -319,7 +328,7 @@ def test_frame_selection_and_data_file_input(trained, tmp_path) -> None:
 
 
 def test_unknown_atom_type_is_named(trained, tmp_path) -> None:
-    models = FittedModels.load(trained, STUDY_SPECIES)
+    models = FittedModels.load(trained, SPECIES)
     atoms = _structure(41)
     types = [1] * len(atoms)
     types[5] = 4
@@ -331,7 +340,7 @@ def test_unknown_atom_type_is_named(trained, tmp_path) -> None:
             "lammps-dump",
             TYPE_MAP,
             models,
-            DEFAULT_WINDOWS,
+            WINDOWS,
             PARAMETERS,
             tmp_path / "out",
             "1",
@@ -343,7 +352,7 @@ def test_unknown_atom_type_is_named(trained, tmp_path) -> None:
             "xyz",
             TYPE_MAP,
             models,
-            DEFAULT_WINDOWS,
+            WINDOWS,
             PARAMETERS,
             tmp_path / "out",
             "1",
@@ -352,7 +361,7 @@ def test_unknown_atom_type_is_named(trained, tmp_path) -> None:
 
 
 def test_a_failing_later_frame_leaves_no_frame_files_and_no_summary(trained, tmp_path) -> None:
-    models = FittedModels.load(trained, STUDY_SPECIES)
+    models = FittedModels.load(trained, SPECIES)
     good, bad = _structure(51), _structure(52)
     types = [{v: k for k, v in TYPE_MAP.items()}[s] for s in bad.get_chemical_symbols()]
     types[3] = 4  # an atom type only frame 2 has
@@ -361,7 +370,7 @@ def test_a_failing_later_frame_leaves_no_frame_files_and_no_summary(trained, tmp
     out = tmp_path / "out"
     with pytest.raises(InputError, match=r"\[4\]"):
         infer_frames(
-            dump, "lammps-dump", TYPE_MAP, models, DEFAULT_WINDOWS, PARAMETERS, out, "9",
+            dump, "lammps-dump", TYPE_MAP, models, WINDOWS, PARAMETERS, out, "9",
             log=io.StringIO(),
         )  # fmt: skip
     # frame 0 went through, but the item failed: nothing of it is left
@@ -371,11 +380,11 @@ def test_a_failing_later_frame_leaves_no_frame_files_and_no_summary(trained, tmp
 def test_info_records_every_model_checksum(trained, tmp_path) -> None:
     from glassbonds.files import sha256
 
-    models = FittedModels.load(trained, STUDY_SPECIES)
+    models = FittedModels.load(trained, SPECIES)
     dump = tmp_path / "one.dump"
     dump.write_text(_frame_text(_structure(61), 0))
     infer_frames(
-        dump, "lammps-dump", TYPE_MAP, models, DEFAULT_WINDOWS, PARAMETERS, tmp_path, "3",
+        dump, "lammps-dump", TYPE_MAP, models, WINDOWS, PARAMETERS, tmp_path, "3",
         log=io.StringIO(),
     )  # fmt: skip
     info = (tmp_path / "3_0_ICOHPLIST.info").read_text()
@@ -397,10 +406,10 @@ def test_fast_paths_apply_the_baseline_and_the_calibrated_std(tmp_path, with_std
         save_model(
             model, paths[name], {"bond_type": name, "descriptor_parameters": PARAMETERS.as_dict()}
         )
-    models = FittedModels.load(paths, STUDY_SPECIES)
+    models = FittedModels.load(paths, SPECIES)
     assert models.models["Zr-Cu"].model.baseline_.kind == "exponential"
     bonds, soap, mean, std = _reference(models, _structure(5), with_std)
-    result = BondPredictor(models, DEFAULT_WINDOWS).predict(soap, bonds, with_std)
+    result = BondPredictor(models, WINDOWS).predict(soap, bonds, with_std)
     modelled = result.has_model
     np.testing.assert_allclose(result.mean[modelled], mean[modelled], rtol=1e-8, atol=1e-12)
     if with_std:

@@ -12,6 +12,7 @@ import pytest
 from ase.build import bulk
 from ase.io.espresso import read_fortran_namelist
 
+from glassbonds.config_defaults import study_config
 from glassbonds.errors import InputError
 from glassbonds.io.qe import (
     RY_TO_EV,
@@ -24,6 +25,7 @@ from glassbonds.io.qe import (
     run_pw,
     scf_input,
 )
+from tests.factories import scf_settings
 
 NC = "Zr49Cu49Al2"
 STUDY_UPFS = {el: f"{el}.aryjr-1.0.0-ld1.UPF" for el in ("Zr", "Cu", "Al")}
@@ -49,7 +51,7 @@ def study_input(subrun_dir: Path) -> str:
     counts = {el: basis_function_count(orbitals) for el, orbitals in STUDY_BASIS.items()}
     return scf_input(
         atoms,
-        ScfSettings(),
+        scf_settings(),
         prefix=NC,
         pseudo_dir=control["control"]["pseudo_dir"],
         outdir=control["control"]["outdir"],
@@ -93,7 +95,7 @@ def test_gamma_and_mixing_mode_are_written_when_configured() -> None:
     atoms = bulk("Cu", "fcc", a=3.6)
     text = scf_input(
         atoms,
-        ScfSettings(gamma=True, mixing_mode="local-TF"),
+        scf_settings(gamma_only=True, mixing_mode="local-TF"),
         "cu",
         "/pp",
         "/tmp",
@@ -108,7 +110,7 @@ def test_gamma_and_mixing_mode_are_written_when_configured() -> None:
 
 def test_default_input_has_no_mixing_mode() -> None:
     text = scf_input(
-        bulk("Cu", "fcc", a=3.6), ScfSettings(), "cu", "/pp", "/tmp", {"Cu": "Cu.UPF"}, {"Cu": 10}
+        bulk("Cu", "fcc", a=3.6), scf_settings(), "cu", "/pp", "/tmp", {"Cu": "Cu.UPF"}, {"Cu": 10}
     )
     assert "mixing_mode" not in text
     assert "2 2 2  1 1 1" in text
@@ -118,7 +120,7 @@ def test_missing_pseudopotential_or_basis_names_the_element() -> None:
     atoms = bulk("Cu", "fcc", a=3.6) * (2, 1, 1)
     atoms[0].symbol = "Zr"
     with pytest.raises(InputError, match=r"\['Zr'\]"):
-        scf_input(atoms, ScfSettings(), "x", "/pp", "/tmp", {"Cu": "Cu.UPF"}, {"Cu": 6, "Zr": 6})
+        scf_input(atoms, scf_settings(), "x", "/pp", "/tmp", {"Cu": "Cu.UPF"}, {"Cu": 6, "Zr": 6})
     with pytest.raises(InputError, match=r"\['Zr'\]"):
         band_count(atoms, {"Cu": 6}, 1.1)
 
@@ -149,11 +151,14 @@ def test_band_count_truncates_like_the_study() -> None:
     assert band_count(atoms[:3], {"Cu": 3}, 1.1) == 9  # 9.9 -> 9, not 10
 
 
-def test_settings_from_mapping() -> None:
-    settings = ScfSettings.from_mapping({"ecutwfc": 30, "kpoints": [1, 1, 1], "gamma": True})
-    assert settings.kpoints == (1, 1, 1) and settings.ecutwfc == 30 and settings.gamma
-    with pytest.raises(InputError, match="ecut"):
-        ScfSettings.from_mapping({"ecut": 30})
+def test_settings_from_config_take_the_qe_keys_of_the_same_name() -> None:
+    qe = dict(study_config()["qe"], ecutwfc=30, kpoints=[1, 1, 1], gamma_only=True)
+    settings = ScfSettings.from_config(qe)
+    assert settings.kpoints == (1, 1, 1) and settings.ecutwfc == 30 and settings.gamma_only
+    assert settings.kpoint_shift == (1, 1, 1) and settings.nbnd_factor == 1.1
+    del qe["kpoint_shift"]
+    with pytest.raises(InputError, match="kpoint_shift"):
+        ScfSettings.from_config(qe)
 
 
 # --- output parsing ---------------------------------------------------------------------
@@ -317,7 +322,7 @@ def test_real_pw_run_on_a_tiny_cell(tmp_path: Path) -> None:
 
     generate_pseudopotential(RESOURCES / "Cu.ld1.in", tmp_path / "pseudo" / "Cu.UPF", tmp_path)
     atoms = bulk("Cu", "fcc", a=3.63, cubic=True)  # 4 atoms
-    settings = ScfSettings(ecutwfc=25, ecutrho=100, gamma=True)
+    settings = scf_settings(ecutwfc=25, ecutrho=100, gamma_only=True)
     pw_in = tmp_path / "cu.scf.in"
     pw_in.write_text(
         scf_input(
@@ -344,7 +349,7 @@ def test_real_pw_run_on_a_tiny_cell(tmp_path: Path) -> None:
     np.testing.assert_allclose(structure.positions, atoms.positions, atol=1e-5)
     # Two iterations cannot converge: pw.x exits with status 2, the output is still a result.
     atoms.rattle(0.1, seed=1)
-    short = ScfSettings(ecutwfc=25, ecutrho=100, gamma=True, electron_maxstep=2)
+    short = scf_settings(ecutwfc=25, ecutrho=100, gamma_only=True, electron_maxstep=2)
     pw_in.write_text(
         scf_input(
             atoms,

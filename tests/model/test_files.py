@@ -9,7 +9,7 @@ from scipy.linalg import solve_triangular
 
 from glassbonds.model.files import load_model, save_model
 from glassbonds.model.kernel import SoapBondKernelRegressor, kernel_diagonal, split_features
-from tests.model.test_kernel import random_bonds
+from tests.factories import random_bonds
 
 
 def canonical_prediction(model, X):

@@ -17,18 +17,7 @@ from glassbonds.model.kernel import (
     series_term_count,
     split_features,
 )
-
-
-def random_bonds(n: int, n_features: int = 24, seed: int = 0):
-    """Bonds with non-negative L2-normalised 'SOAP' vectors and a smooth -ICOHP (eV)."""
-    rng = np.random.default_rng(seed)
-    soap_a = rng.random((n, n_features))
-    soap_b = rng.random((n, n_features))
-    soap_a /= np.linalg.norm(soap_a, axis=1, keepdims=True)
-    soap_b /= np.linalg.norm(soap_b, axis=1, keepdims=True)
-    distance = rng.uniform(2.4, 3.6, n)
-    target = 2.5 * np.exp(-2.0 * (distance - 2.4)) + 0.5 * (soap_a[:, 0] + soap_b[:, 0])
-    return bond_feature_matrix(distance, soap_a, soap_b), target
+from tests.factories import random_bonds
 
 
 def per_pair_kernel(X1, X2, kernel, zeta, sigma):

@@ -8,11 +8,11 @@ import pytest
 
 from glassbonds.errors import InputError
 from glassbonds.model.per_atom import (
-    PerAtomSettings,
     error_summary,
     evaluate_per_atom,
     grouped_predictions,
 )
+from tests.factories import per_atom_settings
 
 
 def synthetic_clusters(n_subruns: int, per_subrun: int, noise: float, seed: int = 0):
@@ -30,7 +30,7 @@ def synthetic_clusters(n_subruns: int, per_subrun: int, noise: float, seed: int 
             "run": 1,
             "subrun": np.repeat(np.arange(n_subruns), per_subrun),
             "centre": np.tile(np.arange(per_subrun), n_subruns),
-            "sum_icohp": target,
+            "sum_minus_icohp": target,
         }
     )
     return rows, soap
@@ -50,7 +50,7 @@ def test_error_summary_on_known_errors():
 
 def test_held_out_errors_follow_the_known_noise():
     rows, soap = synthetic_clusters(n_subruns=6, per_subrun=40, noise=0.3)
-    held_out, summary = evaluate_per_atom(rows, soap, "Cu", PerAtomSettings())
+    held_out, summary = evaluate_per_atom(rows, soap, "Cu", per_atom_settings())
     assert len(held_out) == len(rows)
     # the model cannot beat the noise, and with 200 training points it comes close to it
     assert 0.25 < summary["rmse_eV"] < 0.45
@@ -82,7 +82,7 @@ def test_each_fold_holds_out_one_whole_subrun(monkeypatch):
 
     monkeypatch.setattr(per_atom, "per_atom_regressor", Spy)
     groups = rows["subrun"].to_numpy()
-    grouped_predictions(soap, rows["sum_icohp"].to_numpy(), groups, PerAtomSettings())
+    grouped_predictions(soap, rows["sum_minus_icohp"].to_numpy(), groups, per_atom_settings())
     assert len(seen) == 4
     assert all(len(train) == 30 for train in seen)
 
@@ -90,11 +90,11 @@ def test_each_fold_holds_out_one_whole_subrun(monkeypatch):
 def test_one_subrun_cannot_be_evaluated():
     rows, soap = synthetic_clusters(n_subruns=1, per_subrun=30, noise=0.1)
     with pytest.raises(InputError, match="at least two sub-runs"):
-        evaluate_per_atom(rows, soap, "Zr", PerAtomSettings())
+        evaluate_per_atom(rows, soap, "Zr", per_atom_settings())
 
 
 def test_too_few_clusters_are_reported_not_fitted():
     rows, soap = synthetic_clusters(n_subruns=3, per_subrun=3, noise=0.1)
-    held_out, summary = evaluate_per_atom(rows, soap, "Al", PerAtomSettings(min_clusters=20))
+    held_out, summary = evaluate_per_atom(rows, soap, "Al", per_atom_settings(min_clusters=20))
     assert held_out.empty
     assert "not evaluated" in summary["note"]

@@ -48,7 +48,7 @@ def test_pages_show_the_banner_from_the_store_metadata(tmp_path, study_data):
     info = next((study_data / "TT/fit-results-Zr49Cu49Al2").glob("*-Zr-Zr-*.info"))
     fit = FitRecord("Zr-Zr", info, "Zr50Cu50", 2000, 1000, 1.0, 0.5, 0.01)
     rmse_html = tmp_path / "rmse.html"
-    published = {"Zr-Zr": PublishedFit(0.0906, 0.5, 0.01)}
+    published = {"Zr-Zr": PublishedFit(0.0906, 0.5, 0.01, 1.0, 2000, 1000)}
     write_rmse_report([fit], published, rmse_html, tmp_path / "rmse.png", [pbssdb])
     assert 'id="synthetic-banner"' in rmse_html.read_text()
     write_rmse_report([fit], published, rmse_html, tmp_path / "rmse.png", [])

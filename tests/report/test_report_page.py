@@ -45,6 +45,7 @@ EXPECTED = {
         "Cell validation": 1,
     },
     "Inference": {ITEM: 4},
+    "Active learning": {"Suggested sub-runs": 1, "Acquisition vs random": 2},
 }
 PNG_DATA_URI = re.compile(r"data:image/png;[^,\"']*base64,([A-Za-z0-9+/=]+)")
 

@@ -432,6 +432,7 @@ def all_targets():
             targets.append(f"{TT_DIR}/per-atom-{nc}/{nc}-per-atom-grouped-cv.tsv")
     if candidate_subruns():
         targets += [SUGGESTED_SUBRUNS, NEXT_DFT_CONFIG]
+    targets += REPLAY_TARGETS  # active_learning.smk (config active_learning.replay)
     for spec in config.get("mixed_databases", []):
         targets += mixed_outputs(spec["name"])
     targets += model_targets()

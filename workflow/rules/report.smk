@@ -174,6 +174,37 @@ rule report_inference:
         "../../scripts/report_inference.py"
 
 
+rule report_active_learning:
+    input:
+        summary=f"{REPLAY_STEM}-summary.tsv",
+        training=f"{database_store(TRAIN_DB)}/metadata.json",
+    output:
+        html=report(
+            f"{REPORT_DIR}/active-learning-replay.html",
+            caption="../report/active_learning_replay.rst",
+            category="Active learning",
+            subcategory="Acquisition vs random",
+            labels={"content": "table"},
+        ),
+        png=report(
+            f"{REPORT_DIR}/active-learning-replay.png",
+            caption="../report/active_learning_replay.rst",
+            category="Active learning",
+            subcategory="Acquisition vs random",
+            labels={"content": "plot"},
+        ),
+    log:
+        f"{LOGS}/report/active_learning.log",
+    conda:
+        "../../envs/python.yaml"
+    params:
+        published=config["published_fits"],
+        replay=REPLAY,
+        database=TRAIN_LABEL,
+    script:
+        "../../scripts/report_active_learning.py"
+
+
 # The targets of rule all (common.smk all_targets); the uncertainty plot only with std.
 REPORT_TARGETS = [
     f"{REPORT_DIR}/{name}.{ext}"
@@ -185,4 +216,10 @@ REPORT_TARGETS = [
     for item in INFERENCE["items"]
     for suffix in (".html", "-icohp.png")
     + (("-std.png",) if INFERENCE["predictive_std"] else ())
+]
+# The replay page only when enabled (active_learning.smk REPLAY_TARGETS).
+REPORT_TARGETS += [
+    f"{REPORT_DIR}/active-learning-replay.{ext}"
+    for ext in ("html", "png")
+    if REPLAY_TARGETS
 ]

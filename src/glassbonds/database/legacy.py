@@ -19,7 +19,7 @@ def bnd_text(rows: pd.DataFrame, with_source: Sequence[str] | None) -> str:
         source_index = {name: index for index, name in enumerate(with_source)}
         prefix = [source_index[s] for s in rows["source"]]
     for position, (run, sub, a, b, d, v) in enumerate(
-        zip(*columns, rows["distance"], rows["icohp"], strict=True)
+        zip(*columns, rows["distance"], rows["minus_icohp"], strict=True)
     ):
         head = f"{prefix[position]} " if with_source is not None else ""
         lines.append(f"{head}{run} {sub} {a} {b} {d:f} {v:f}\n")

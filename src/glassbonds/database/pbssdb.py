@@ -22,15 +22,12 @@ from glassbonds.database.clusters import subrun_clusters
 from glassbonds.database.legacy import bnd_text, dub_info_text, nd_info_text, nd_reasons_text
 from glassbonds.database.store import ROW_COLUMNS, BondDatabase
 from glassbonds.database.subruns import (
-    DEFECTIVE_CODE,
-    USABLE_STATUS_CODES,
-    DescriptorMismatch,
     SubRunData,
     SubRunFiles,
     provenance_record,
     read_subrun,
+    usable_subruns,
 )
-from glassbonds.errors import InputError
 from glassbonds.files import write_text
 from glassbonds.provenance import icohp_programs
 
@@ -103,21 +100,16 @@ def build_pbssdb(
     provenance: list[dict] = []
     counts: Counter = Counter()
     atoms_so_far = 0
-    for files in progress(list(subruns)):
+    subrun_data = usable_subruns(
+        progress(list(subruns)), descriptor, not_done, lambda data: bonds_of(data, species, counts)
+    )
+    for data, (rows, dropped) in subrun_data:
+        files = data.files
         run, sub = files.subrun.run, files.subrun.sub
-        if files.status_code not in USABLE_STATUS_CODES:
-            not_done.append((run, sub, files.status_code, files.status_reason))
-            continue
-        try:
-            data = read_subrun(files, descriptor)
-            rows, dropped = bonds_of(data, species, counts)
-        except DescriptorMismatch:
-            raise
-        except InputError as error:
-            not_done.append((run, sub, DEFECTIVE_CODE, str(error)))
-            continue
         dropped_clusters.extend((run, sub, centre, pair) for centre, pair in dropped)
-        block = pd.DataFrame(rows, columns=["bond_type", "atom_a", "atom_b", "distance", "icohp"])
+        block = pd.DataFrame(
+            rows, columns=["bond_type", "atom_a", "atom_b", "distance", "minus_icohp"]
+        )
         block.insert(1, "source", nc)
         block.insert(2, "run", run)
         block.insert(3, "subrun", sub)

@@ -10,13 +10,12 @@ centre's bonds to them, and the SOAP vector of the centre. Written as
   ``<El>.xyz.idx``: the number of clusters, then the byte offset and atom count of each;
 * ``ND.info`` (sub-runs not used, with their status code) and ``DUB.info`` (clusters with a
   pair missing from ICOHPLIST, one line per missing pair), as for the per-bond database;
-* a store: ``clusters.parquet`` (element, run, sub-run, centre, neighbours, sum_icohp,
+* a store: ``clusters.parquet`` (element, run, sub-run, centre, neighbours, sum_minus_icohp,
   soap_row), ``soap.npy`` (float32, one row per cluster) and ``metadata.json``. No pickle.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,16 +26,17 @@ from ase import Atoms
 
 from glassbonds.database.clusters import cluster_atoms, subrun_clusters
 from glassbonds.database.legacy import dub_info_text, nd_info_text
+from glassbonds.database.store import read_table_store, write_table_store
 from glassbonds.database.subruns import (
-    DEFECTIVE_CODE,
-    USABLE_STATUS_CODES,
-    DescriptorMismatch,
     SubRunFiles,
     provenance_record,
-    read_subrun,
+    usable_subruns,
 )
 from glassbonds.errors import InputError
-from glassbonds.files import atomic_path, write_text
+from glassbonds.files import write_text
+
+#: Columns of stores written by earlier versions -> today's name (same values).
+OLD_COLUMN_NAMES = {"sum_icohp": "sum_minus_icohp"}
 
 CLUSTER_COLUMNS = [
     "element",
@@ -44,7 +44,7 @@ CLUSTER_COLUMNS = [
     "subrun",
     "centre",
     "neighbours",
-    "sum_icohp",
+    "sum_minus_icohp",
     "soap_row",
 ]
 
@@ -57,7 +57,7 @@ class ClusterRecord:
     subrun: int
     centre: int  # 0-based index of the centre in its sub-run
     atoms: Atoms
-    sum_icohp: float
+    sum_minus_icohp: float
 
 
 @dataclass
@@ -77,7 +77,15 @@ class PcssdbResult:
         """One row per cluster (CLUSTER_COLUMNS); ``soap_row`` indexes :attr:`soap`."""
         return pd.DataFrame(
             [
-                (r.atoms[0].symbol, r.run, r.subrun, r.centre, len(r.atoms) - 1, r.sum_icohp, i)
+                (
+                    r.atoms[0].symbol,
+                    r.run,
+                    r.subrun,
+                    r.centre,
+                    len(r.atoms) - 1,
+                    r.sum_minus_icohp,
+                    i,
+                )
                 for i, r in enumerate(self.clusters)
             ],
             columns=CLUSTER_COLUMNS,
@@ -97,18 +105,9 @@ def build_pcssdb(
     not_done: list[tuple[int, int, int, str]] = []
     dropped: list[tuple[int, int, str, str]] = []
     provenance: list[dict] = []
-    for files in progress(list(subruns)):
+    for data, _ in usable_subruns(progress(list(subruns)), descriptor, not_done, lambda _: None):
+        files = data.files
         run, sub = files.subrun.run, files.subrun.sub
-        if files.status_code not in USABLE_STATUS_CODES:
-            not_done.append((run, sub, files.status_code, files.status_reason))
-            continue
-        try:
-            data = read_subrun(files, descriptor)
-        except DescriptorMismatch:
-            raise
-        except InputError as error:
-            not_done.append((run, sub, DEFECTIVE_CODE, str(error)))
-            continue
         value = -data.icohp["icohp"].to_numpy()
         symbols = data.atoms.get_chemical_symbols()
         for cluster in subrun_clusters(data.atoms, data.icohp, data.neighbours, files.neighbours):
@@ -122,7 +121,7 @@ def build_pcssdb(
                     subrun=sub,
                     centre=cluster.centre,
                     atoms=cluster_atoms(data.atoms, cluster),
-                    sum_icohp=float(value[list(cluster.icohp_rows)].sum()),
+                    sum_minus_icohp=float(value[list(cluster.icohp_rows)].sum()),
                 )
             )
             soap_rows.append(data.soap[cluster.centre].astype(np.float32))
@@ -149,7 +148,7 @@ def cluster_xyz_text(record: ClusterRecord) -> str:
     header = (
         f'Lattice="{_lattice(record.atoms.cell.array)}" Properties=species:S:1:pos:R:3 '
         f'pbc="T T T" ID_RUN={record.run} SUB_STEP={record.subrun} '
-        f"ID_CENTRAL_ATOM={record.centre + 1} SUM_ICOHP={record.sum_icohp:f}"
+        f"ID_CENTRAL_ATOM={record.centre + 1} SUM_ICOHP={record.sum_minus_icohp:f}"
     )
     lines = [f"{len(record.atoms)}", header]
     lines += [
@@ -187,11 +186,6 @@ def write_pcssdb(
         write_text(f"{path}.idx", "\n".join(index) + "\n")
     write_text(nd_info, nd_info_text(result.not_done))
     write_text(dub_info, dub_info_text(result.dropped_clusters))
-    store = Path(store)
-    with atomic_path(store / "clusters.parquet") as tmp:
-        result.table().to_parquet(tmp, index=False)
-    with atomic_path(store / "soap.npy") as tmp:
-        np.save(tmp, result.soap)
     metadata = {
         "name": result.name,
         "species": result.species,
@@ -199,7 +193,7 @@ def write_pcssdb(
         "cluster_counts": result.table()["element"].value_counts().to_dict(),
         "provenance": result.provenance,
     }
-    write_text(store / "metadata.json", json.dumps(metadata, indent=1) + "\n")
+    write_table_store(store, "clusters.parquet", result.table(), result.soap, metadata)
 
 
 @dataclass
@@ -213,15 +207,9 @@ class ClusterSet:
 
 def load_clusters(store: str | Path, element: str) -> ClusterSet:
     """The clusters of one centre element from a store written by :func:`write_pcssdb`."""
-    store = Path(store)
-    try:
-        table = pd.read_parquet(store / "clusters.parquet")
-        soap = np.load(store / "soap.npy", allow_pickle=False)
-        metadata = json.loads((store / "metadata.json").read_text())
-    except (OSError, ValueError) as error:
-        raise InputError(
-            store, f"not a complete PCSSDB store ({error})", "rerun the pcssdb rule"
-        ) from None
+    table, soap, metadata = read_table_store(
+        store, "clusters.parquet", OLD_COLUMN_NAMES, "PCSSDB store", "rerun the pcssdb rule"
+    )
     rows = table[table["element"] == element].reset_index(drop=True)
     return ClusterSet(
         rows=rows,

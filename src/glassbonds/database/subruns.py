@@ -10,9 +10,10 @@ SOAP made with other parameters stops the rule (the whole composition must be re
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,8 @@ from glassbonds.tree import SubRun
 USABLE_STATUS_CODES = tuple(int(code) for code in StatusCode if code.usable)
 DEFECTIVE_CODE = int(StatusCode.SUBRUN_FILES_DEFECTIVE)
 DISTANCE_TOLERANCE = 0.01  # angstrom: neighbour-list distance vs. ICOHPLIST distance
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -120,6 +123,35 @@ def read_subrun(files: SubRunFiles, descriptor: Mapping | None = None) -> SubRun
             )
         data.soap = record.vectors
     return data
+
+
+def usable_subruns(
+    subruns: Iterable[SubRunFiles],
+    descriptor: Mapping,
+    not_done: list[tuple[int, int, int, str]],
+    process: Callable[[SubRunData], T],
+) -> Iterator[tuple[SubRunData, T]]:
+    """Each sub-run that enters a database, read (:func:`read_subrun`) and ``process``-ed.
+
+    A sub-run whose status is not usable is appended to ``not_done`` as (run, sub-run,
+    status code, reason); one whose files or ``process`` raise :class:`InputError` as
+    defective (:data:`DEFECTIVE_CODE`, the error as reason). SOAP made with other
+    parameters (:class:`DescriptorMismatch`) stops the build.
+    """
+    for files in subruns:
+        run, sub = files.subrun.run, files.subrun.sub
+        if files.status_code not in USABLE_STATUS_CODES:
+            not_done.append((run, sub, files.status_code, files.status_reason))
+            continue
+        try:
+            data = read_subrun(files, descriptor)
+            result = process(data)
+        except DescriptorMismatch:
+            raise
+        except InputError as error:
+            not_done.append((run, sub, DEFECTIVE_CODE, str(error)))
+            continue
+        yield data, result
 
 
 def provenance_record(files: SubRunFiles) -> dict:

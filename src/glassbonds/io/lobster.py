@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -22,19 +22,33 @@ from glassbonds.errors import InputError
 
 _LABEL = re.compile(r"^([A-Z][a-z]?)(\d+)$")
 _INTERACTIONS = re.compile(r"found\s+(\d+)\s+interactions")
+# Sign convention of every table of the project: a column named ``icohp`` holds ICOHP as
+# LOBSTER writes it (eV, negative = bonding); ``minus_icohp`` (``sum_minus_icohp``) holds
+# -ICOHP, the study's bond strength (positive = bonding). Published text formats keep
+# their own names (``SUM_ICOHP``, ``MAX_ICOHP``, the .bnd value column, both -ICOHP).
 ICOHP_COLUMNS = ["atom_a", "atom_b", "symbol_a", "symbol_b", "distance", "tx", "ty", "tz", "icohp"]
 
 
 @dataclass(frozen=True)
 class LobsterSettings:
-    """The ``lobsterin`` keywords of the study (energies in eV relative to the Fermi level)."""
+    """The ``lobsterin`` keywords (energies in eV relative to the Fermi level), named as the
+    keys of the config section ``lobster``, whose schema defaults are the study's."""
 
     basis_functions: Mapping[str, Sequence[str]]  # element -> orbitals, e.g. Zr: [4s, 5s, 4p, 4d]
-    cohp_start_energy: float = -100.0
-    cohp_end_energy: float = 40.0
-    basis_set: str = "Bunge"
-    bond_min: float = 1.80  # cohpGenerator range, angstrom
-    bond_max: float = 4.20
+    cohp_start_energy: float
+    cohp_end_energy: float
+    basis_set: str
+    bond_min: float  # cohpGenerator range, angstrom
+    bond_max: float
+
+    @classmethod
+    def from_config(cls, lobster: Mapping) -> LobsterSettings:
+        """Settings from the ``lobster`` config section (its other keys are not lobsterin's)."""
+        values = {item.name: lobster[item.name] for item in fields(cls)}
+        values["basis_functions"] = {
+            element: list(orbitals) for element, orbitals in lobster["basis_functions"].items()
+        }
+        return cls(**values)
 
 
 def _header_lines(settings: LobsterSettings) -> list[str]:

@@ -25,9 +25,9 @@ import shlex
 import subprocess
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import TextIO
+from typing import ClassVar, TextIO
 
 from ase import Atoms
 
@@ -43,44 +43,45 @@ _ORBITAL = re.compile(r"^\d+([spdf])$")
 
 @dataclass(frozen=True)
 class ScfSettings:
-    """pw.x scf settings; the defaults are the study's (PRM 4, 113603).
+    """pw.x scf settings, named as the keys of the config section ``qe``; the study's values
+    are that section's defaults in the config schema
+    (:func:`glassbonds.config_defaults.study_scf_settings`).
 
     ecutwfc, ecutrho and degauss in Ry; conv_thr in Ry (total-energy change between
-    iterations); ``kpoints``/``shift`` are the Monkhorst-Pack grid and its offsets (1 =
-    shifted by half a step); ``gamma=True`` writes ``K_POINTS gamma`` instead.
+    iterations); ``kpoints``/``kpoint_shift`` are the Monkhorst-Pack grid and its offsets
+    (1 = shifted by half a step); ``gamma_only=True`` writes ``K_POINTS gamma`` instead.
+    Fermi-Dirac smearing (``occupations``, ``smearing``) is fixed: the study's, no config key.
     """
 
-    ecutwfc: float = 70.0
-    ecutrho: float = 560.0
-    occupations: str = "smearing"
-    smearing: str = "fd"
-    degauss: float = 0.008
-    conv_thr: float = 1.0e-6
-    mixing_beta: float = 0.4
-    mixing_mode: str = "plain"  # QE's default; written only when changed
-    electron_maxstep: int = 100
-    kpoints: tuple[int, int, int] = (2, 2, 2)
-    shift: tuple[int, int, int] = (1, 1, 1)
-    gamma: bool = False
-    nbnd_factor: float = 1.1
+    ecutwfc: float
+    ecutrho: float
+    degauss: float
+    conv_thr: float
+    mixing_beta: float
+    mixing_mode: str  # written only when not QE's default, plain
+    electron_maxstep: int
+    kpoints: tuple[int, int, int]
+    kpoint_shift: tuple[int, int, int]
+    gamma_only: bool
+    nbnd_factor: float
+    occupations: ClassVar[str] = "smearing"
+    smearing: ClassVar[str] = "fd"
 
     @classmethod
-    def from_mapping(
-        cls, values: Mapping[str, object], where: str = "config key qe"
-    ) -> ScfSettings:
-        """Settings from a config mapping; unknown keys are an error naming the key."""
-        known = set(cls.__dataclass_fields__)
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise InputError(where, f"unknown key(s) {unknown}", f"use only {sorted(known)}")
-        converted = dict(values)
-        for key in ("kpoints", "shift"):
-            if key in converted:
-                triple = tuple(int(v) for v in converted[key])  # type: ignore[union-attr]
-                if len(triple) != 3:
-                    raise InputError(f"{where}.{key}", f"needs 3 integers, got {triple}")
-                converted[key] = triple
-        return cls(**converted)  # type: ignore[arg-type]
+    def from_config(cls, qe: Mapping[str, object], where: str = "config key qe") -> ScfSettings:
+        """Settings from the ``qe`` config section (its other keys, e.g. command, are not
+        settings of the input file); a missing key is an error naming it."""
+        names = [item.name for item in fields(cls)]
+        missing = [name for name in names if name not in qe]
+        if missing:
+            raise InputError(where, f"missing key(s) {missing}", "add them (see the config schema)")
+        values = {name: qe[name] for name in names}
+        for key in ("kpoints", "kpoint_shift"):
+            triple = tuple(int(v) for v in values[key])  # type: ignore[attr-defined]
+            if len(triple) != 3:
+                raise InputError(f"{where}.{key}", f"needs 3 integers, got {triple}")
+            values[key] = triple
+        return cls(**values)  # type: ignore[arg-type]
 
 
 def basis_function_count(orbitals: list[str] | tuple[str, ...]) -> int:
@@ -173,8 +174,8 @@ def scf_input(
         input_data={"control": control, "system": system, "electrons": electrons},
         pseudopotentials=dict(pseudopotentials),
         # kpts=None makes ASE write K_POINTS gamma (pw.x's Gamma-only code path).
-        kpts=None if settings.gamma else tuple(settings.kpoints),
-        koffset=tuple(settings.shift),
+        kpts=None if settings.gamma_only else tuple(settings.kpoints),
+        koffset=tuple(settings.kpoint_shift),
         crystal_coordinates=True,
     )
     return stream.getvalue()

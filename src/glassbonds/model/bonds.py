@@ -62,11 +62,12 @@ class BondSet:
 @dataclass(frozen=True)
 class Hyperparameters:
     """Kernel hyperparameters: ``sigma`` in angstrom, ``zeta`` and ``gamma`` dimensionless,
-    ``baseline`` the mean function's kind (``baseline.py``; ``none`` is the study's model)."""
+    ``baseline`` the mean function's kind (``baseline.py``; ``none`` is the study's model).
+    The study's values per bond type are the config schema's ``model.hyperparameters``."""
 
-    zeta: float = 1.0
-    sigma: float = 0.5
-    gamma: float = 0.01
+    zeta: float
+    sigma: float
+    gamma: float
     kernel: str = "soap_distance"
     baseline: str = "none"
 
@@ -110,7 +111,7 @@ def load_bond_set(database_dir: str | Path, bond_type: str) -> BondSet:
         distance=rows["distance"].to_numpy(dtype=np.float64),
         soap_a=soap_a,
         soap_b=soap_b,
-        target=rows["icohp"].to_numpy(dtype=np.float64),
+        target=rows["minus_icohp"].to_numpy(dtype=np.float64),
         descriptor_parameters=dict(database.descriptor),
         bond_type=bond_type,
         database=database.name,

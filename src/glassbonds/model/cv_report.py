@@ -30,9 +30,6 @@ COLUMNS = [
 
 
 # The study's published test RMSE (eV) of Zr49Cu49Al2 (config key published_fits by default).
-STUDY_RMSE = {"Cu-Al": 0.0535, "Cu-Cu": 0.0476, "Zr-Al": 0.0682, "Zr-Cu": 0.0826, "Zr-Zr": 0.0906}
-
-
 def with_published(table: pd.DataFrame, published: Mapping[str, float]) -> pd.DataFrame:
     """Add the published test RMSE (eV) of each bond type (NaN where none)."""
     table = table.copy()

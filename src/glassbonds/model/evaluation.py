@@ -218,18 +218,13 @@ def model_factories(
     return {name: factory(specs[name]) for name in names}
 
 
-def compare_models(
-    bonds: Mapping[str, BondSet],
-    factories: Mapping[str, ModelFactory],
-    folds: Sequence[Fold],
-    level: str = "subrun",
-    progress: Callable[[str], None] = lambda message: None,
-) -> pd.DataFrame:
-    """Grouped-CV metrics of every model and bond type on the same folds, coverage from
-    cross-fold calibrated std (``calibration.cross_calibrated_std``)."""
+def compare_models(predictions: pd.DataFrame) -> pd.DataFrame:
+    """Grouped-CV metrics of every model and bond type from the held-out predictions of
+    :func:`cross_validate` (all models on the same folds), coverage from cross-fold
+    calibrated std (``calibration.cross_calibrated_std``)."""
     from glassbonds.model.calibration import cross_calibrated_std
 
-    predictions = cross_validate(bonds, factories, folds, level, progress)
+    predictions = predictions.copy()
     predictions["std"] = cross_calibrated_std(predictions)
     return metrics(predictions)
 

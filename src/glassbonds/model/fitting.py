@@ -287,36 +287,18 @@ def write_fit_outputs(
     result: FitResult,
     outputs: FitOutputs,
     descriptor_parameters: dict,
+    provenance: dict | None = None,
 ) -> None:
-    """Write ``.dat``, ``.info``, parity ``.png`` and the model ``.npz``, each atomically."""
+    """Write ``.dat``, ``.info``, parity ``.png`` and the model ``.npz``, each atomically.
+
+    ``provenance``: the training store's ``glassbonds.provenance.database_provenance`` (into
+    the model file's metadata as ``training_database``, programs into ``.info`` and ``.png``).
+    """
+    result.provenance = dict(provenance or {})
     write_text(outputs.dat, dat_text(result))
     write_text(outputs.info, info_text(result))
     save_figure(parity_figure(result), outputs.png)
     save_model(model, outputs.model, model_metadata(result, descriptor_parameters))
-
-
-def run_fit(
-    train: BondSet,
-    outputs: FitOutputs,
-    n_train: int,
-    n_test: int,
-    hyperparameters: Hyperparameters,
-    seed: int,
-    test: BondSet | None = None,
-    nystrom_landmarks: int | None = None,
-    chosen: ChosenModel | None = None,
-    helpers: Mapping[str, BondSet] | None = None,
-    provenance: dict | None = None,
-) -> FitResult:
-    """Entry point of rule ``fit``: fit, test and write all outputs. ``provenance``: the
-    training store's ``glassbonds.provenance.database_provenance`` (into the model file's
-    metadata as ``training_database``, programs into ``.info`` and ``.png``)."""
-    model, result = fit_and_test(
-        train, n_train, n_test, hyperparameters, seed, test, nystrom_landmarks, chosen, helpers
-    )
-    result.provenance = dict(provenance or {})
-    write_fit_outputs(model, result, outputs, train.descriptor_parameters)
-    return result
 
 
 def resolve_size(value: int | str, available: int, reserved: int = 0) -> int:
@@ -368,16 +350,9 @@ def fit_from_store(
             for u in chosen.joint_correlations
         }
     size = resolve_size(n_train, len(train), 0 if test is not None else n_test)
-    provenance = database_provenance(store, load_store(store).provenance)
-    return run_fit(
-        train,
-        outputs,
-        size,
-        n_test,
-        hyperparameters,
-        seed,
-        test,
-        chosen=chosen,
-        helpers=helpers,
-        provenance=provenance,
+    model, result = fit_and_test(
+        train, size, n_test, hyperparameters, seed, test, chosen=chosen, helpers=helpers
     )
+    provenance = database_provenance(store, load_store(store).provenance)
+    write_fit_outputs(model, result, outputs, train.descriptor_parameters, provenance)
+    return result

@@ -103,14 +103,15 @@ def read_chosen(path: str | Path) -> ChosenModel:
 def candidates(
     grid: Mapping[str, Sequence], kernel: str = "soap_distance"
 ) -> list[Hyperparameters]:
-    """Every combination of the grid's zeta, sigma, gamma and baseline values."""
+    """Every combination of the grid's zeta, sigma, gamma and baseline values (config
+    section ``model.grid``, whose schema defaults give every key)."""
     unknown = set(grid) - set(GRID_KEYS)
     if unknown:
         raise InputError("model.grid", f"unknown keys {sorted(unknown)}", f"use {list(GRID_KEYS)}")
-    values = [
-        list(grid.get(key, [Hyperparameters.__dataclass_fields__[key].default]))
-        for key in GRID_KEYS
-    ]
+    missing = [key for key in GRID_KEYS if key not in grid]
+    if missing:
+        raise InputError("model.grid", f"missing keys {missing}", f"give all of {list(GRID_KEYS)}")
+    values = [list(grid[key]) for key in GRID_KEYS]
     return [
         Hyperparameters(float(z), float(s), float(g), kernel, str(b))
         for z, s, g, b in itertools.product(*values)

@@ -28,11 +28,13 @@ HELD_OUT_COLUMNS = ["run", "subrun", "centre", "target", "predicted", "std"]
 
 @dataclass(frozen=True)
 class PerAtomSettings:
-    """``zeta``: power of the SOAP dot product; ``min_clusters``: fewer are not evaluated."""
+    """The config section ``per_cluster.model`` (the schema's defaults are the project's):
+    ``zeta``: power of the SOAP dot product; ``min_clusters``: fewer are not evaluated;
+    ``seed`` of the hyperparameter optimiser."""
 
-    zeta: int = 1
-    min_clusters: int = 20
-    seed: int = 0
+    zeta: int
+    min_clusters: int
+    seed: int
 
 
 def per_atom_regressor(settings: PerAtomSettings) -> GaussianProcessRegressor:
@@ -98,7 +100,7 @@ def evaluate_per_atom(
 ) -> tuple[pd.DataFrame, dict]:
     """Leave-one-sub-run-out evaluation of one centre element's clusters.
 
-    ``rows`` has the columns run, subrun, centre and sum_icohp (a PCSSDB store's table),
+    ``rows`` has the columns run, subrun, centre and sum_minus_icohp (a PCSSDB store's table),
     ``soap`` the centres' SOAP vectors. Returns (one row per held-out cluster, summary);
     with fewer than ``settings.min_clusters`` clusters the summary says so and has no figures.
     """
@@ -107,7 +109,7 @@ def evaluate_per_atom(
     if len(rows) < settings.min_clusters:
         summary["note"] = f"fewer than {settings.min_clusters} clusters: not evaluated"
         return pd.DataFrame(columns=HELD_OUT_COLUMNS), summary
-    target = rows["sum_icohp"].to_numpy(dtype=float)
+    target = rows["sum_minus_icohp"].to_numpy(dtype=float)
     predicted, std, warned = grouped_predictions(soap, target, groups, settings, progress)
     held_out = rows[["run", "subrun", "centre"]].assign(target=target, predicted=predicted, std=std)
     summary.update(error_summary(target, predicted, std), folds_with_optimiser_warnings=warned)

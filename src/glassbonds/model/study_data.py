@@ -33,10 +33,11 @@ def build_run21_store(study_data: str | Path, directory: str | Path) -> Path:
     """Build (once) the store of run 21 in ``directory``; returns it. Reuses a finished store."""
     import ase.io
 
+    from glassbonds.config_defaults import study_soap_parameters
     from glassbonds.database.pbssdb import build_pbssdb
     from glassbonds.database.store import save_store
     from glassbonds.database.subruns import SubRunFiles
-    from glassbonds.descriptors import SoapParameters, save_soap, soap_vectors
+    from glassbonds.descriptors import save_soap, soap_vectors
     from glassbonds.subrun_status import determine_status
     from glassbonds.tree import SubRun
 
@@ -44,7 +45,7 @@ def build_run21_store(study_data: str | Path, directory: str | Path) -> Path:
     if (directory / "metadata.json").is_file():
         return directory
     run_dir = run21_directory(study_data)
-    parameters = SoapParameters(SPECIES)
+    parameters = study_soap_parameters(SPECIES)
     soap_dir = directory / "soap"
     soap_dir.mkdir(parents=True, exist_ok=True)
     files = []

@@ -22,9 +22,9 @@ class PublishedFit:
     rmse_eV: float
     sigma: float
     gamma: float
-    zeta: float = 1.0
-    n_train: int = 2000
-    n_test: int = 1000
+    zeta: float
+    n_train: int
+    n_test: int
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def rmse_table(fits: Sequence[FitRecord], published: Mapping[str, PublishedFit])
     (eV; std of the test -ICOHP), RMSE / std, published RMSE (eV), published σ (Å) and γ,
     RMSE / published. All published fits used ζ 1 and 2000/1000 bonds of Zr49Cu49Al2.
     """
-    from glassbonds.model.training import read_info
+    from glassbonds.model.fitting import read_info
 
     rows = []
     for fit in fits:

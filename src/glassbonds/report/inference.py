@@ -14,7 +14,7 @@ from glassbonds.composition import bond_type_of
 from glassbonds.errors import InputError
 from glassbonds.files import write_text
 from glassbonds.report.page import Section, html_page, table_html
-from glassbonds.report.plots import icohp_figure, save_figure, std_figure
+from glassbonds.report.plots import prediction_figure, save_figure
 
 
 def inference_frames(summary_path: str | Path) -> pd.DataFrame:
@@ -136,7 +136,7 @@ def write_inference_report(
         )
     intro = f"{n_ok} frame(s) predicted, {len(bonds)} bonds in total."
     write_text(html_path, html_page(f"ETL inference: {item}", sections, intro))
-    save_figure(icohp_figure(bonds, bond_types, item), icohp_png)
+    save_figure(prediction_figure(bonds, "minus_icohp", bond_types, item), icohp_png)
     if std_png is not None:
-        save_figure(std_figure(bonds, bond_types, item), std_png)
+        save_figure(prediction_figure(bonds, "std", bond_types, item), std_png)
     return statistics

@@ -210,59 +210,18 @@ def _frames_text(bonds: pd.DataFrame) -> str:
     return f"{frames} frame" + ("" if frames == 1 else "s")
 
 
-def icohp_figure(bonds: pd.DataFrame, bond_types: Sequence[str], item: str):
-    """Histograms of predicted -ICOHP (eV), one panel per bond type, shared bins."""
-    return _histograms(
-        bonds,
-        "minus_icohp",
-        bond_types,
-        "predicted -ICOHP (eV)",
-        f"{item}: predicted -ICOHP ({_frames_text(bonds)})",
-    )
+# Column of the inference bond table -> (axis label, title) of its histograms.
+PREDICTION_HISTOGRAMS = {
+    "minus_icohp": ("predicted -ICOHP (eV)", "predicted -ICOHP"),
+    "std": ("predictive std of -ICOHP (eV)", "predictive uncertainty"),
+}
 
 
-def std_figure(bonds: pd.DataFrame, bond_types: Sequence[str], item: str):
-    """Histograms of the predictive std of -ICOHP (eV), one panel per bond type."""
-    return _histograms(
-        bonds,
-        "std",
-        bond_types,
-        "predictive std of -ICOHP (eV)",
-        f"{item}: predictive uncertainty ({_frames_text(bonds)})",
-    )
-
-
-STRATEGY_STYLES = {"acquisition": "-", "random": "--"}
-
-
-def selection_curves_figure(curves: pd.DataFrame, goals: Mapping[str, float]):
-    """RMSE (eV) on held-out sub-runs against the number of DFT sub-runs, one panel per bond
-    type: mean over seeds and splits with its range, by acquisition (solid) and at random
-    (dashed); the goal (published RMSE) as a dotted line."""
-    if curves.empty:
-        return message_figure("no selection curves: too few sub-runs")
-    types = list(dict.fromkeys(curves["bond_type"]))
-    colours = bond_colours(types)
-    figure = new_figure(3.2 * len(types), 3.0)
-    axes_row = figure.subplots(1, len(types), squeeze=False)[0]
-    for axes, bond_type in zip(axes_row, types, strict=True):
-        for strategy, style in STRATEGY_STYLES.items():
-            part = curves[(curves.bond_type == bond_type) & (curves.strategy == strategy)]
-            if part.empty:
-                continue
-            stats = part.groupby("subruns")["rmse_eV"].agg(["mean", "min", "max"])
-            axes.plot(stats.index, stats["mean"], style, color=colours[bond_type],
-                      label=strategy)  # fmt: skip
-            axes.fill_between(stats.index, stats["min"], stats["max"], alpha=0.15,
-                              color=colours[bond_type])  # fmt: skip
-        if bond_type in goals:
-            axes.axhline(goals[bond_type], color="0.3", ls=":", lw=1, label="published")
-        axes.set_title(bond_type)
-        axes.set_yscale("log")
-        axes.set_xlabel("DFT sub-runs in training")
-    axes_row[0].set_ylabel("held-out RMSE (eV)")
-    axes_row[0].legend(fontsize=8)
-    return figure
+def prediction_figure(bonds: pd.DataFrame, column: str, bond_types: Sequence[str], item: str):
+    """Histograms of one column of :data:`PREDICTION_HISTOGRAMS` (predicted -ICOHP or its
+    predictive std, eV), one panel per bond type, shared bins."""
+    label, title = PREDICTION_HISTOGRAMS[column]
+    return _histograms(bonds, column, bond_types, label, f"{item}: {title} ({_frames_text(bonds)})")
 
 
 def per_atom_parity_figure(held_out: Mapping[str, pd.DataFrame]):
