@@ -1,9 +1,10 @@
 """Rule pbssdb: the per-bond database of one composition from all its sub-runs.
 
-input: ``status``, ``xyz``, ``soap`` (one per sub-run, params order), ``neighbours`` and
-``icohplist`` (those that exist). output: ``bnd`` (one per bond type, params order),
-``nd_info``, ``nd_reasons``, ``dub_info``, ``summary``, ``store`` files. params: ``nc``,
-``subruns``, ``missing_runs``, ``species``, ``bond_types``, ``soap``.
+input: ``status``, ``soap`` (one per sub-run, params order). output: ``bnd`` (one per bond
+type, params order), ``nd_info``, ``nd_reasons``, ``dub_info``, ``summary``, ``store``
+files. params: ``nc``, ``subruns``, ``subrun_files`` (``xyz``, ``neighbours``,
+``icohplist`` per sub-run; inputs of describe_subrun, used where they exist),
+``missing_runs``, ``species``, ``bond_types``, ``soap``.
 """
 
 from pathlib import Path
@@ -22,9 +23,10 @@ with rule_log(snakemake.log[0]):  # noqa: F821
     sm = snakemake  # noqa: F821
     nc = sm.params.nc
     subruns = [SubRun(nc, nat, run, sub, snap) for run, sub, nat, snap in sm.params.subruns]
+    other = sm.params.subrun_files
     files = declared_subrun_files(
-        subruns, sm.input.status, sm.input.xyz, sm.input.soap, sm.input.neighbours,
-        sm.input.icohplist,
+        subruns, sm.input.status, other["xyz"], sm.input.soap, other["neighbours"],
+        other["icohplist"],
     )  # fmt: skip
     missing = list(sm.params.missing_runs)
     if missing:

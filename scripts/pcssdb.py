@@ -1,8 +1,9 @@
 """Rule pcssdb: the per-cluster database of one composition (create_SSDB.py's PC mode).
 
-input: ``status``, ``xyz``, ``neighbours``, ``soap`` (one per sub-run, params order) and
-``icohplist`` (those that exist). output: ``xyz`` (one per centre element, params order),
-``nd_info``, ``dub_info``, ``store`` files. params: ``nc``, ``subruns``, ``species``, ``soap``.
+input: ``status``, ``soap`` (one per sub-run, params order). output: ``xyz`` (one per
+centre element, params order), ``nd_info``, ``dub_info``, ``store`` files. params: ``nc``,
+``subruns``, ``subrun_files`` (``xyz``, ``neighbours``, ``icohplist`` per sub-run; inputs of
+describe_subrun, used where they exist), ``species``, ``soap``.
 """
 
 from pathlib import Path
@@ -23,10 +24,10 @@ with rule_log(snakemake.log[0]):  # noqa: F821
     files = declared_subrun_files(
         subruns,
         sm.input.status,
-        sm.input.xyz,
+        sm.params.subrun_files["xyz"],
         sm.input.soap,
-        sm.input.neighbours,
-        sm.input.icohplist,
+        sm.params.subrun_files["neighbours"],
+        sm.params.subrun_files["icohplist"],
     )
     descriptor = SoapParameters.from_config(sm.params.species, sm.params.soap).as_dict()
     result = build_pcssdb(

@@ -126,6 +126,8 @@ def make_dry_run_tree(
                 for rule, files in kinds.items():
                     for kind in files:
                         _touch(subrun.file(root, kind), level[rule])
+                if run <= scf_runs:  # rule qe_scf's record of its pw.x attempts
+                    _touch(subrun.directory(root) / "scf.attempts", level["qe_scf"])
                 count += 1
     return count
 

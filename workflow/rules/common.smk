@@ -154,9 +154,23 @@ def expand_subruns(nc, kind):
 
 # ---------------------------------------------------------------- generate and DFT
 
+SUBRUN_NUMBERS = [entry["subrun"] for entry in config["subruns"]]
 
-def lammps_command(wildcards, resources):
-    return config["lammps"]["command"].format(tasks=resources.tasks)
+
+def each_subrun(kind):
+    """A run's files of one kind (a key of tree.SUBRUN_FILES), one per configured sub-run
+    (outputs of rule subrun_inputs, one job per run)."""
+    return [subrun_file(kind).replace("{sub}", str(n)) for n in SUBRUN_NUMBERS]
+
+
+# lammps.command for rule lammps_run's shell, {tasks} becoming the job's resources.tasks
+# (a profile may set it) and any other brace kept literal: a string, not a params function.
+LAMMPS_COMMAND = (
+    config["lammps"]["command"]
+    .replace("{", "{{")
+    .replace("}", "}}")
+    .replace("{{tasks}}", "{resources.tasks}")
+)
 
 
 def pseudo_dir(absolute=True):
@@ -168,10 +182,14 @@ def pseudo_dir(absolute=True):
     return os.path.abspath(directory) if absolute else directory
 
 
-def pseudopotential_files(wildcards):
-    upfs = config["qe"]["pseudopotentials"]
-    elements = parse_composition(wildcards.nc).elements
-    return [f"{pseudo_dir(absolute=False)}/{upfs[element]}" for element in elements]
+# UPFs of the study's species (every composition is made of them): a list, not a function
+# of the composition, so that no Python runs per qe_scf job. A composition without one of
+# the elements then also reruns when that UPF changes: conservative, never stale.
+PSEUDOPOTENTIAL_FILES = [
+    f"{pseudo_dir(absolute=False)}/{config['qe']['pseudopotentials'][element]}"
+    for element in SPECIES
+    if element in config["qe"]["pseudopotentials"]
+]
 
 
 # QE outdir of one sub-run (wavefunctions), under qe.scratch_dir. A pattern, not a function:
@@ -182,32 +200,51 @@ SCRATCH_DIR = f"{os.path.abspath(config['qe']['scratch_dir'])}/{{nc}}/{{nat}}/{{
 # ---------------------------------------------------------------- ETL
 
 
+# The files a sub-run's status is read from, inputs of describe_subrun. In an adopted tree
+# (subrun_source: existing) some may be absent: a function keeps only existing ones. Else
+# plain patterns: no Python per job, which shows in dry-runs of 4,500 sub-runs. The
+# lobsterin-quippy is not read by the status; as an input it makes a changed one rerun
+# describe_subrun and, through its outputs, the databases (which read it).
+STATUS_EVIDENCE = ("scf_out", "lobster_log", "icohplist", "neighbours")
+
+
 def status_inputs(wildcards):
-    """The outputs a status is read from. Adopted trees may lack some: only existing ones."""
-    files = {
-        kind: subrun_file(kind).format(**wildcards)
-        for kind in ("scf_out", "lobster_log", "icohplist")
-    }
-    if config["subrun_source"] == "existing":
-        files = {kind: path for kind, path in files.items() if Path(path).exists()}
-    return files
+    """The evidence files of an adopted sub-run that exist."""
+    files = {kind: subrun_file(kind).format(**wildcards) for kind in STATUS_EVIDENCE}
+    return {kind: path for kind, path in files.items() if Path(path).exists()}
+
+
+# Adopted: the evidence that exists is input, the rest params (read as absent).
+if config["subrun_source"] == "existing":
+    STATUS_INPUT_FUNCTIONS = [unpack(status_inputs)]
+    STATUS_INPUT_FILES = {}
+    STATUS_PATH_PARAMS = {kind: subrun_file(kind) for kind in STATUS_EVIDENCE}
+else:
+    STATUS_INPUT_FUNCTIONS = []
+    STATUS_INPUT_FILES = {kind: subrun_file(kind) for kind in STATUS_EVIDENCE}
+    STATUS_PATH_PARAMS = {}
 
 
 def pbssdb_inputs(wildcards):
-    nc = wildcards.nc
-    inputs = {
-        kind: expand_subruns(nc, kind)
-        for kind in ("status", "xyz", "neighbours", "soap")
-    }
-    if config["subrun_source"] == "existing":
-        # an adopted sub-run may hold only its .xyz: its status (and ND.info) says so
-        for kind in ("icohplist", "neighbours"):
-            inputs[kind] = [p for p in expand_subruns(nc, kind) if Path(p).exists()]
-    else:
-        inputs["icohplist"] = expand_subruns(nc, "icohplist")
+    """What a composition's databases depend on: each sub-run's status and SOAP file. They
+    also read its .xyz, lobsterin-quippy and ICOHPLIST (params.subrun_files): those are
+    inputs of describe_subrun, so a changed one reruns it and then the databases. Two files
+    per sub-run instead of five keep the DAG small."""
+    inputs = {kind: expand_subruns(wildcards.nc, kind) for kind in ("status", "soap")}
     if not inputs["status"]:
-        raise ValueError(f"composition {nc}: no sub-run found under {ROOT}/{nc}")
+        raise ValueError(
+            f"composition {wildcards.nc}: no sub-run found under {ROOT}/{wildcards.nc}"
+        )
     return inputs
+
+
+def pbssdb_subrun_files(wildcards):
+    """Paths of each sub-run's .xyz, lobsterin-quippy and ICOHPLIST (the rule's script uses
+    those that exist: an adopted sub-run may hold only its structure)."""
+    return {
+        kind: expand_subruns(wildcards.nc, kind)
+        for kind in ("xyz", "neighbours", "icohplist")
+    }
 
 
 def pbssdb_subruns(wildcards):

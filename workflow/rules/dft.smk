@@ -17,9 +17,11 @@ rule pseudopotential:
 rule qe_scf:
     input:
         scf_in=subrun_file("scf_in"),
-        pseudopotentials=pseudopotential_files,
     output:
         scf_out=subrun_file("scf_out"),
+        # which attempt converged and with which settings (glassbonds.io.scf_attempts);
+        # the attempts' own files (<NC>.scf.{in,out}.attemptN) exist only after a retry
+        attempts=f"{SUBRUN_DIR}/scf.attempts",
     log:
         f"{LOGS}/qe_scf/{{nc}}/{{nat}}/{{run}}/{{sub}}.log",
     conda:

@@ -6,7 +6,8 @@ rule describe_subrun:
     # instead of two per sub-run keeps dry-runs of 4,500 sub-runs fast; recomputing the
     # SOAP (seconds) after a LOBSTER rerun (hours) costs nothing.
     input:
-        unpack(status_inputs),
+        *STATUS_INPUT_FUNCTIONS,
+        **STATUS_INPUT_FILES,
         xyz=subrun_file("xyz"),
     output:
         soap=SOAP_FILE,
@@ -16,11 +17,9 @@ rule describe_subrun:
     conda:
         "../../envs/python.yaml"
     params:
+        **STATUS_PATH_PARAMS,
         species=SPECIES,
         soap=config["soap"],
-        scf_out=subrun_file("scf_out"),
-        lobster_log=subrun_file("lobster_log"),
-        icohplist=subrun_file("icohplist"),
         lobsterout=subrun_file("lobsterout"),
         quality=config.get("lobster", {}).get("quality", {}),
         pseudo_dirs=status_pseudo_dirs(),
@@ -40,6 +39,7 @@ rule pbssdb:
     params:
         nc="{nc}",
         subruns=pbssdb_subruns,
+        subrun_files=pbssdb_subrun_files,
         missing_runs=pbssdb_missing_runs,
         species=SPECIES,
         bond_types=BOND_TYPES,

@@ -18,6 +18,7 @@ rule pcssdb:
     params:
         nc="{nc}",
         subruns=pbssdb_subruns,
+        subrun_files=pbssdb_subrun_files,
         species=SPECIES,
         soap=config["soap"],
     script:

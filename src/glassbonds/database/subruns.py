@@ -178,14 +178,15 @@ def declared_subrun_files(
     """One :class:`SubRunFiles` per sub-run from the paths a rule declared, in sub-run order.
 
     ``status_files``, ``xyz_files`` and ``soap_files`` hold one path per sub-run;
-    ``neighbour_files`` and ``icohplists`` only those that exist (an adopted sub-run may hold
-    only its structure), matched to their sub-run by the directory of its ``.xyz``. A sub-run
-    without one gets the path its directory would hold, which its status says is absent.
+    ``neighbour_files`` and ``icohplists`` may hold fewer: those that exist are matched to
+    their sub-run by the directory of its ``.xyz`` (an adopted sub-run may hold only its
+    structure). A sub-run without one gets the path its directory would hold, which its
+    status says is absent.
     """
     if not len(subruns) == len(status_files) == len(xyz_files) == len(soap_files):
         raise InputError("database inputs", "one status, structure and SOAP file per sub-run")
-    neighbours_in = {Path(path).parent: Path(path) for path in neighbour_files}
-    icohplist_in = {Path(path).parent: Path(path) for path in icohplists}
+    neighbours_in = {Path(p).parent: Path(p) for p in neighbour_files if Path(p).is_file()}
+    icohplist_in = {Path(p).parent: Path(p) for p in icohplists if Path(p).is_file()}
     files = []
     for subrun, status_file, xyz, soap in zip(
         subruns, status_files, xyz_files, soap_files, strict=True
