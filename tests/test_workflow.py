@@ -360,7 +360,7 @@ def test_each_inferred_frame_has_a_per_atom_map(fixture_tree):
     assert steps
     for step in steps:
         atoms = read(icohps / f"Zr50Cu50-run1_{step}_atoms.xyz")
-        assert len(atoms) == 8 and (atoms.arrays["sum_icohp"] > 0).all()
+        assert len(atoms) == 8 and (atoms.arrays["sum_minus_icohp"] > 0).all()
         info = (icohps / f"Zr50Cu50-run1_{step}_ICOHPLIST.info").read_text()
         # the fixture's models learned from the LOBSTER test double: the .info says so
         assert "SYNTHETIC -ICOHP (test double, not LOBSTER)" in info

@@ -86,7 +86,7 @@ def main() -> int:
         log=io.StringIO(),
     )
     atoms = read(next(args.out.glob("cell10k_*_atoms.xyz")))
-    values = atoms.arrays["sum_icohp"]
+    values = atoms.arrays["sum_minus_icohp"]
     for element in ("Zr", "Cu", "Al"):
         part = values[np.array(atoms.get_chemical_symbols()) == element]
         print(
