@@ -26,7 +26,8 @@ import time
 
 import numpy as np
 
-from glassbonds.model.kernel import SoapBondKernelRegressor, bond_feature_matrix, split_features
+from glassbonds.model.features import bond_feature_matrix, split_features
+from glassbonds.model.kernel import SoapBondKernelRegressor
 
 N_FEATURES = 2100
 ZETA, SIGMA, GAMMA = 1.0, 0.5, 0.01  # the study's Cu-Cu / Zr-Zr hyperparameters

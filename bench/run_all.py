@@ -29,7 +29,8 @@ KEY_LINES = {
         r"peak RSS \(ru_maxrss\) after "
         r"inference: .*",
         r"predict \d+ bonds, .*",
-        r"std on / std off end to end: .*",
+        r"std on / std off end to end.*",
+        r"prediction stage per frame: .*",
         r"skipped: .*",
     ],
 }

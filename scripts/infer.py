@@ -2,32 +2,25 @@
 
 input:  structure (LAMMPS dump or data file), models (list of model .npz, one per bond type;
         the bond type is read from each file's metadata)
-output: summary (``<output_dir>/<item>_inference_summary.tsv``; the per-frame
-        ``<item>_<step>_ICOHPLIST.lobster/.info/.std`` files go beside it)
+output: icohps (directory: the summary and the per-frame files named by params.files)
 params: format ("lammps-dump" | "lammps-data"), type_map ({type: element}), species,
         windows ({"A-B": [d_min, d_max]}), soap (SoapParameters keys), item,
-        frames (list of 0-based frame indices or None), predictive_std (bool)
+        frames (list of 0-based frame indices or None), predictive_std (bool),
+        files (file names inside the directory, per-frame ones with a {step} field)
 log:    progress bar and messages
 """
 
 import sys
-from pathlib import Path
 
 from glassbonds.descriptors import SoapParameters
-from glassbonds.errors import InputError
-from glassbonds.inference.predict import FittedModels, infer_frames
+from glassbonds.inference.frames import infer_frames
+from glassbonds.inference.models import FittedModels
+from glassbonds.inference.writers import OutputNames
 from glassbonds.rule_log import rule_log
 
 with rule_log(snakemake.log[0]):  # noqa: F821
     sm = snakemake  # noqa: F821
     params = sm.params
-    summary = Path(sm.output.summary)
-    if summary.name != f"{params.item}_inference_summary.tsv":
-        raise InputError(
-            summary,
-            "the summary output must be named <item>_inference_summary.tsv",
-            "fix the output of the infer rule",
-        )
     soap_parameters = SoapParameters.from_config(params.species, dict(params.soap))
     models = FittedModels.load(list(sm.input.models), params.species)
     infer_frames(
@@ -37,8 +30,8 @@ with rule_log(snakemake.log[0]):  # noqa: F821
         models,
         dict(params.windows),
         soap_parameters,
-        summary.parent,
-        str(params.item),
+        sm.output.icohps,
+        OutputNames(item=str(params.item), **dict(params.files)),
         frames=params.frames,
         predictive_std=bool(params.predictive_std),
         log=sys.stderr,  # the rule log (rule_log redirects stderr)

@@ -1,9 +1,9 @@
 """Rule report_inference: summary table and -ICOHP / uncertainty histograms of one item.
 
-input: ``summary`` (<item>_inference_summary.tsv; the per-frame ICOHPLIST/.std files beside
-it are read). output: ``html``, ``icohp_png``, ``atoms_png``
-(per-atom map of the first predicted frame), optional ``std_png``. params: ``item``,
-``species``, ``bond_types``.
+input: ``icohps`` (the infer rule's directory output). output: ``html``, ``icohp_png``,
+``atoms_png`` (per-atom map of the first predicted frame), optional ``std_png``. params:
+``item``, ``files`` (the file names inside ``icohps``, as the infer rule's), ``species``,
+``bond_types``.
 """
 
 from pathlib import Path
@@ -12,6 +12,7 @@ import pandas as pd
 from ase.io import read
 from tqdm import tqdm
 
+from glassbonds.inference.writers import OutputNames
 from glassbonds.report.inference import write_inference_report
 from glassbonds.report.plots import atom_map_figure, message_figure, save_figure
 from glassbonds.rule_log import rule_log
@@ -19,9 +20,11 @@ from glassbonds.rule_log import rule_log
 with rule_log(snakemake.log[0]):  # noqa: F821
     sm = snakemake  # noqa: F821
     item = str(sm.params.item)
+    names = OutputNames(item=item, **dict(sm.params.files))
+    directory = Path(sm.input.icohps)
     statistics = write_inference_report(
-        sm.input.summary,
-        item,
+        directory,
+        names,
         list(sm.params.species),
         list(sm.params.bond_types),
         sm.output.html,
@@ -32,9 +35,9 @@ with rule_log(snakemake.log[0]):  # noqa: F821
         ),
     )
     print(statistics.to_string(index=False))
-    frames = pd.read_csv(sm.input.summary, sep="\t", dtype={"step": str, "status": str})
+    frames = pd.read_csv(directory / names.summary, sep="\t", dtype={"step": str, "status": str})
     steps = list(frames.loc[frames["status"] == "ok", "step"])
-    atom_map = Path(sm.input.summary).parent / f"{item}_{steps[0]}_atoms.xyz" if steps else None
+    atom_map = directory / names.frame(steps[0]).atoms if steps else None
     figure = (
         atom_map_figure(read(atom_map), item)
         if atom_map is not None and atom_map.is_file()

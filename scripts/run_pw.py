@@ -2,7 +2,8 @@
 (glassbonds.io.scf_recovery.run_pw_with_recovery).
 
 input.scf_in; output.scf_out (the converged attempt, or the last one: the status step then
-records the sub-run as not converged); beside it the attempts' files and ``scf.attempts``.
+records the sub-run as not converged); output.attempts: the record ``scf.attempts`` written
+beside it, with the attempts' files.
 config qe.command: the launcher template, with {tasks} and {pools} from the rule's
 resources (config qe.tasks/qe.pools unless a profile's set-resources says otherwise), e.g.
 "srun -n {tasks} pw.x -npool {pools}"; config qe.recovery: the retry ladder (both read

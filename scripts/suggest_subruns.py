@@ -23,7 +23,7 @@ from glassbonds.model.active_learning import (
     next_dft_subruns,
 )
 from glassbonds.model.bonds import load_bond_set
-from glassbonds.model.kernel import load_model
+from glassbonds.model.files import load_model
 from glassbonds.report.plots import acquisition_figure, save_figure
 from glassbonds.rule_log import rule_log
 

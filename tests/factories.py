@@ -20,8 +20,8 @@ from glassbonds.database.pbssdb import PbssdbResult, write_pbssdb_legacy
 from glassbonds.database.store import BondDatabase
 from glassbonds.io.qe import ScfSettings
 from glassbonds.model.bonds import BondSet, Hyperparameters
+from glassbonds.model.features import bond_feature_matrix
 from glassbonds.model.fitting import FitOutputs, FitResult, fit_and_test, write_fit_outputs
-from glassbonds.model.kernel import bond_feature_matrix
 from glassbonds.model.per_atom import PerAtomSettings
 
 #: The study's element order and bond windows (angstrom), from the config schema.
@@ -200,3 +200,19 @@ def write_synthetic_bond_store(
     directory.mkdir(parents=True, exist_ok=True)
     save_store(database, directory)
     return directory
+
+
+def inference_names(item: str):
+    """The file names of one inference item as the ``infer`` rule declares them
+    (``INFERENCE_FILES`` in ``workflow/rules/common.smk``; the workflow test checks the
+    tree)."""
+    from glassbonds.inference.writers import OutputNames
+
+    return OutputNames(
+        item=item,
+        summary=f"{item}_inference_summary.tsv",
+        icohplist=f"{item}_{{step}}_ICOHPLIST.lobster",
+        info=f"{item}_{{step}}_ICOHPLIST.info",
+        std=f"{item}_{{step}}_ICOHPLIST.std",
+        atoms=f"{item}_{{step}}_atoms.xyz",
+    )

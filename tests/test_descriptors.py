@@ -128,3 +128,20 @@ def test_load_of_the_studys_python2_pickle_raises_input_error(study_data):
         pytest.skip(f"{path} absent")
     with pytest.raises(InputError):
         load_soap(path)
+
+
+def test_check_same_descriptor_names_every_difference_in_one_line() -> None:
+    from glassbonds.descriptors import check_same_descriptor
+    from glassbonds.errors import InputError
+
+    same = {"species": ["Zr", "Cu"], "r_cut": 3.75}
+    check_same_descriptor("m.npz", same, {"species": ("Zr", "Cu"), "r_cut": 3.75}, "fix")
+    with pytest.raises(InputError) as raised:
+        check_same_descriptor("m.npz", same, {"species": ["Zr", "Cu"], "r_cut": 5.0, "n_max": 8},
+                              "use the model's settings")  # fmt: skip
+    message = str(raised.value)
+    assert "\n" not in message
+    assert message == (
+        "m.npz: other SOAP parameters (n_max: 'missing' != 8; r_cut: 3.75 != 5.0); "
+        "use the model's settings"
+    )

@@ -6,7 +6,8 @@ import numpy as np
 
 from glassbonds.cli import main
 from glassbonds.database.store import BondDatabase, load_store, save_store
-from glassbonds.model.kernel import SoapBondKernelRegressor, save_model
+from glassbonds.model.files import save_model
+from glassbonds.model.kernel import SoapBondKernelRegressor
 from glassbonds.provenance import (
     SYNTHETIC_PROGRAM,
     database_provenance,

@@ -16,20 +16,22 @@ from ase.build import bulk
 from ase.io.espresso import read_fortran_namelist
 
 from glassbonds.errors import InputError
-from glassbonds.io.qe import (
-    SCF_ATTEMPTS_FILE,
-    PwRunError,
-    read_scf_attempts,
-    read_scf_outcome,
-    scf_input,
-)
+from glassbonds.io.qe import PwRunError, read_scf_outcome, scf_input
+from glassbonds.io.scf_attempts import SCF_ATTEMPTS_FILE, read_scf_attempts
 from glassbonds.io.scf_recovery import (
     DEFAULT_LADDER,
     RecoveryPolicy,
     edit_namelist,
     run_pw_with_recovery,
 )
-from glassbonds.subrun_status import StatusCode, determine_status
+from glassbonds.provenance import store_chain
+from glassbonds.subrun_status import (
+    StatusCode,
+    determine_status,
+    read_status_file,
+    write_status_file,
+)
+from glassbonds.subruns import subrun_qe
 from tests.factories import scf_settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -157,6 +159,76 @@ def test_cholesky_error_is_recovered_with_lower_mixing(
     assert scf_out.read_text() == (sub / "X.scf.out.attempt2").read_text()
     assert read_scf_attempts(sub) == record
     assert json.loads((sub / SCF_ATTEMPTS_FILE).read_text())["converged_attempt"] == 2
+
+
+def test_status_and_database_provenance_record_the_recovery(
+    tmp_path: Path, fake: tuple[Path, Path]
+) -> None:
+    scf_in, scf_out = fake
+    run_pw_with_recovery(fake_command(tmp_path, "cholesky"), scf_in, scf_out, tmp_path)
+    status = determine_status(scf_out, None, None)
+    assert status.scf_converged and status.code == StatusCode.SCF_CONVERGED_BUT_NO_ICOHP
+    assert "scf converged at attempt 2 of 2 (mixing_beta=0.2)" in status.reason
+    attempts = status.scf_attempts
+    assert attempts is not None
+    assert attempts["converged_attempt"] == 2 and attempts["attempts"] == 2
+    assert attempts["converged_settings"] == {"mixing_beta": 0.2}
+    assert [r["result"] for r in attempts["runs"]] == ["recoverable_error", "converged"]
+    assert "cholesky" in attempts["runs"][0]["error"]
+    # the status file keeps it (one JSON line), and so does the database provenance record
+    write_status_file(tmp_path / "subrun.status", status)
+    assert read_status_file(tmp_path / "subrun.status") == status
+    assert status.provenance()["scf_attempts"] == attempts
+    store = tmp_path / "store"
+    store.mkdir()
+    for name in ("bonds.parquet", "soap.npy"):
+        (store / name).write_bytes(b"")
+    records = [{"run": 1, "subrun": 3, **status.provenance()}]
+    (store / "metadata.json").write_text(json.dumps({"name": "X", "provenance": records}))
+    line = store_chain(store)[-1]
+    assert "run 1 sub-run 3" in line
+    assert "scf RECOVERED at attempt 2 of 2" in line and "{'mixing_beta': 0.2}" in line
+
+
+def test_status_without_record_or_with_a_broken_one(
+    tmp_path: Path, fake: tuple[Path, Path]
+) -> None:
+    scf_in, scf_out = fake
+    run_pw_with_recovery(fake_command(tmp_path, "ok"), scf_in, scf_out, tmp_path)
+    assert determine_status(scf_out, None, None).scf_attempts["converged_attempt"] == 1
+    (scf_out.parent / SCF_ATTEMPTS_FILE).unlink()
+    status = determine_status(scf_out, None, None)
+    assert status.scf_attempts is None and "attempt" not in status.reason
+    (scf_out.parent / SCF_ATTEMPTS_FILE).write_text("{cut")
+    status = determine_status(scf_out, None, None)
+    assert SCF_ATTEMPTS_FILE in status.scf_attempts["unreadable"]
+    assert "not a readable scf attempts record" in status.reason
+
+
+def test_override_of_one_subrun() -> None:
+    qe = {"electron_maxstep": 100, "mixing_beta": 0.4, "ecutwfc": 30}
+    overrides = {"Zr50Cu50/1/3": {"electron_maxstep": 5}}
+    assert subrun_qe(qe, overrides, "Zr50Cu50/1/3") == {**qe, "electron_maxstep": 5}
+    assert subrun_qe(qe, overrides, "Zr50Cu50/1/4") == qe
+    assert subrun_qe(qe, None, "Zr50Cu50/1/3") == qe
+    with pytest.raises(InputError, match=r"qe.overrides.Zr50Cu50/1/3.*ecutwfc"):
+        subrun_qe(qe, {"Zr50Cu50/1/3": {"ecutwfc": 20}}, "Zr50Cu50/1/3")
+
+
+def test_schema_refuses_a_bad_override() -> None:
+    import jsonschema
+
+    schema = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
+    overrides = schema["properties"]["qe"]["properties"]["overrides"]
+    assert overrides["default"] == {} and overrides["description"]
+    jsonschema.validate({"Zr49Cu49Al2/21/13": {"mixing_beta": 0.1}}, overrides)
+    for bad in (
+        {"Zr49Cu49Al2/21": {"mixing_beta": 0.1}},
+        {"Zr49Cu49Al2/21/13": {"ecutwfc": 20}},
+        {"Zr49Cu49Al2/21/13": {}},
+    ):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(bad, overrides)
 
 
 def test_first_attempt_converged_leaves_no_attempt_files(

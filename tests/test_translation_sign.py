@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from ase.io import read
 
-from glassbonds.inference.predict import icohplist_text
+from glassbonds.inference.writers import icohplist_text
 from glassbonds.io.lobster import read_icohplist, read_neighbour_list
 from glassbonds.neighbours import find_bonds_in_atoms
 from glassbonds.synthetic_lobster import synthetic_icohp

@@ -94,6 +94,42 @@ def test_the_test_double_is_marked_in_databases_and_the_report(fixture_tree):
         assert "LOBSTER ran" not in log.read_text()
 
 
+def test_the_hard_subrun_is_recovered_and_its_attempts_recorded(fixture_tree):
+    """config/fixture.yaml's qe.overrides allows Zr50Cu50/1/3 five scf iterations: its first
+    pw.x attempt cannot converge, the recovery's later one does; status, database
+    provenance, `glassbonds provenance` and the status report say so."""
+    import json
+    import subprocess
+    import sys
+
+    directory = run_dir(fixture_tree, "Zr50Cu50") / "2000" / "3"
+    assert "electron_maxstep = 5" in (directory / "Zr50Cu50.scf.in").read_text()
+    status = read_status_file(directory / "subrun.status")
+    attempts = status.scf_attempts
+    assert attempts["runs"][0]["result"] == "not_converged"
+    assert attempts["runs"][0]["iterations"] == 5
+    converged = attempts["converged_attempt"]
+    assert converged is not None and converged > 1 and status.scf_converged
+    assert (directory / f"Zr50Cu50.scf.out.attempt{converged}").read_text() == (
+        directory / "Zr50Cu50.scf.out"
+    ).read_text()
+    assert f"scf converged at attempt {converged}" in status.reason
+    other = read_status_file(directory.parent / "4" / "subrun.status")
+    assert other.scf_attempts["attempts"] == 1 and other.scf_attempts["converged_attempt"] == 1
+    store = fixture_tree / "Zr50Cu50-PBSSDB"
+    records = json.loads((store / "metadata.json").read_text())["provenance"]
+    (record,) = [r for r in records if (r["run"], r["subrun"]) == (1, 3)]
+    assert record["scf_attempts"] == attempts
+    shown = subprocess.run(
+        [sys.executable, "-m", "glassbonds.cli", "provenance", str(store)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "run 1 sub-run 3: " in shown and f"scf RECOVERED at attempt {converged}" in shown
+    assert "scf recovery" in (fixture_tree / "report" / "subrun-status.html").read_text()
+
+
 def test_soap_vectors_have_the_cell_shape_and_unit_norm(fixture_tree):
     for nc in COMPOSITIONS:
         for sub in (0, 8, 14):
@@ -336,7 +372,7 @@ def test_each_inferred_frame_has_a_per_atom_map(fixture_tree):
     assert steps
     for step in steps:
         atoms = read(icohps / f"Zr50Cu50-run1_{step}_atoms.xyz")
-        assert len(atoms) == 8 and (atoms.arrays["sum_icohp"] > 0).all()
+        assert len(atoms) == 8 and (atoms.arrays["sum_minus_icohp"] > 0).all()
         info = (icohps / f"Zr50Cu50-run1_{step}_ICOHPLIST.info").read_text()
         # the fixture's models learned from the LOBSTER test double: the .info says so
         assert "SYNTHETIC -ICOHP (test double, not LOBSTER)" in info

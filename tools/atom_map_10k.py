@@ -24,8 +24,12 @@ from glassbonds.config_defaults import (
     study_windows,
 )
 from glassbonds.database.store import load_store
-from glassbonds.inference.predict import FittedModels, infer_frames
-from glassbonds.model.kernel import SoapBondKernelRegressor, bond_feature_matrix, save_model
+from glassbonds.inference.frames import infer_frames
+from glassbonds.inference.models import FittedModels
+from glassbonds.inference.writers import OutputNames
+from glassbonds.model.features import bond_feature_matrix
+from glassbonds.model.files import save_model
+from glassbonds.model.kernel import SoapBondKernelRegressor
 from glassbonds.model.study_data import SPECIES, build_run21_store
 from glassbonds.report.plots import atom_map_figure, save_figure
 
@@ -34,6 +38,13 @@ DATA = Path(__file__).resolve().parents[1].parent / "shared/data/prm-4-113603"
 # Al-Al has no bonds in run 21.
 _HP = study_hyperparameters()
 STUDY = {t: (_HP[t].sigma, _HP[t].gamma) for t in ("Zr-Cu", "Zr-Zr", "Cu-Cu", "Zr-Al", "Cu-Al")}
+
+
+def _names(item: str) -> OutputNames:
+    """The tree's file names of one inference item (INFERENCE_FILES of inference.smk)."""
+    return OutputNames(item, f"{item}_inference_summary.tsv", f"{item}_{{step}}_ICOHPLIST.lobster",
+                       f"{item}_{{step}}_ICOHPLIST.info", f"{item}_{{step}}_ICOHPLIST.std",
+                       f"{item}_{{step}}_atoms.xyz")  # fmt: skip
 
 
 def main() -> int:
@@ -63,10 +74,19 @@ def main() -> int:
     models = FittedModels.load(paths, SPECIES)
     windows = {b: w for b, w in study_windows().items() if b in paths}
     soap = study_soap_parameters(SPECIES)
-    infer_frames(cell, "lammps-data", {1: "Zr", 2: "Cu", 3: "Al"}, models, windows,
-                 soap, args.out, "cell10k", log=io.StringIO())  # fmt: skip
+    infer_frames(
+        cell,
+        "lammps-data",
+        {1: "Zr", 2: "Cu", 3: "Al"},
+        models,
+        windows,
+        soap,
+        args.out,
+        _names("cell10k"),
+        log=io.StringIO(),
+    )
     atoms = read(next(args.out.glob("cell10k_*_atoms.xyz")))
-    values = atoms.arrays["sum_icohp"]
+    values = atoms.arrays["sum_minus_icohp"]
     for element in ("Zr", "Cu", "Al"):
         part = values[np.array(atoms.get_chemical_symbols()) == element]
         print(

@@ -61,7 +61,7 @@ from glassbonds.tree import SubRun
 # each rule writes into the sub-run directory.
 RULE_FILES = {
     "subrun_inputs": ("{nc}.xyz", "{nc}.scf.in", "lobsterin", "lobsterin-quippy"),
-    "qe_scf": ("{nc}.scf.out",),
+    "qe_scf": ("{nc}.scf.out", "scf.attempts"),
     "lobster": ("ICOHPLIST.lobster", "{nc}.lb.out", "lobsterout"),
 }
 

@@ -130,3 +130,30 @@ def load_soap(path: str | Path) -> SoapRecord:
         raise InputError(
             path, f"not a SOAP file of this workflow ({error})", "delete it and rerun the soap rule"
         ) from None
+
+
+def check_same_descriptor(
+    where: str | Path,
+    found: dict | None,
+    expected: dict | None,
+    fix: str,
+    error: type[InputError] = InputError,
+) -> None:
+    """The one descriptor-compatibility check: raise ``error`` (one line naming ``where``,
+    the differing SOAP parameters as ``key: found != expected`` and ``fix``) unless the two
+    parameter records are equal (tuples and lists compare equal; a missing key differs)."""
+    found, expected = dict(found or {}), dict(expected or {})
+    differing = [
+        f"{key}: {found.get(key, 'missing')!r} != {expected.get(key, 'missing')!r}"
+        for key in sorted(set(found) | set(expected), key=str)
+        if _plain(found.get(key, _MISSING)) != _plain(expected.get(key, _MISSING))
+    ]
+    if differing:
+        raise error(where, "other SOAP parameters (" + "; ".join(differing) + ")", fix)
+
+
+_MISSING = object()
+
+
+def _plain(value):
+    return list(value) if isinstance(value, tuple | list) else value

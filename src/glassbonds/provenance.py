@@ -40,12 +40,12 @@ def program_label(program: Mapping) -> str:
 
 def icohp_programs(records: Iterable[Mapping]) -> dict[str, int]:
     """Sub-runs per -ICOHP program label among provenance records (unknown when absent)."""
-    return dict(Counter(program_label(record.get("icohp_program", {})) for record in records))
+    return dict(Counter(program_label(record.get("icohp_program") or {}) for record in records))
 
 
 def synthetic_subruns(records: Iterable[Mapping]) -> int:
     """How many provenance records have -ICOHP from the synthetic test double."""
-    return sum(bool(record.get("icohp_program", {}).get("synthetic")) for record in records)
+    return sum(bool((record.get("icohp_program") or {}).get("synthetic")) for record in records)
 
 
 def database_provenance(directory: str | Path, records: Iterable[Mapping]) -> dict:
@@ -136,7 +136,28 @@ def _subrun_line(record: Mapping) -> str:
         pw_text = "not recorded"
     spilling = record.get("charge_spilling_percent")
     spill = ", ".join(f"{v:.2f}%" for v in spilling) if spilling else "not recorded"
-    return f"    {where.strip()}: -ICOHP {icohp}; pw.x {pw_text}; charge spilling {spill}"
+    return (
+        f"    {where.strip()}: -ICOHP {icohp}; pw.x {pw_text}; charge spilling {spill}; "
+        f"{_attempts_label(record.get('scf_attempts'))}"
+    )
+
+
+def _attempts_label(attempts: Mapping | None) -> str:
+    """The scf attempts of a sub-run record (``scf_attempts``, see glassbonds.io.scf_attempts)."""
+    if not attempts:
+        return "scf attempts not recorded"
+    if attempts.get("unreadable"):
+        return f"scf attempts unreadable ({attempts['unreadable']})"
+    total, converged = attempts.get("attempts"), attempts.get("converged_attempt")
+    if converged is None:
+        return f"scf not converged in {total} attempt(s)"
+    if converged == 1:
+        return f"scf converged at attempt 1 of {total}"
+    runs = "; ".join(
+        f"{run['attempt']}: {run['result']} {run['settings'] or ''}".strip()
+        for run in attempts.get("runs", [])
+    )
+    return f"scf RECOVERED at attempt {converged} of {total} [{runs}]"
 
 
 def store_chain(directory: str | Path, indent: str = "") -> list[str]:

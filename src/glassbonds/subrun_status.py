@@ -8,6 +8,9 @@ Evidence, each file optional (a missing file counts as absent):
   interactions.", whether it reached "finished in", the program and version of its first
   line (``LOBSTER v3.0.0`` or the test double ``glassbonds-synthetic-lobster``), the charge
   spillings and warnings;
+- ``scf.attempts`` (beside ``<NC>.scf.out``, :mod:`glassbonds.io.scf_attempts`): the scf
+  recovery's attempts, which one converged and with which settings (recorded, and named in
+  the reason when the scf needed more than one attempt; the decision reads only scf.out);
 - ``ICOHPLIST.lobster``: K = bonds as :func:`~glassbonds.io.lobster.read_icohplist` reads
   them (LOBSTER 3, 4 and 5 layouts). A cut file (last line without newline, a value in
   another fixed format, a malformed line) counts as no ICOHP, with the reason recorded.
@@ -74,6 +77,7 @@ from glassbonds.errors import InputError
 from glassbonds.files import write_text
 from glassbonds.io.lobster import check_icohplist, count_icohp_bonds, read_lobster_log
 from glassbonds.io.qe import read_scf_outcome
+from glassbonds.io.scf_attempts import attempts_note, attempts_summary
 from glassbonds.provenance import read_pw_provenance
 
 __all__ = [
@@ -161,6 +165,8 @@ class SubRunStatus:
     ICOHPLIST (None when the file or the line is absent). ``icohp_program`` is the
     provenance contract's ``{"name", "version", "synthetic"}``; ``pw_program`` is
     :func:`glassbonds.provenance.read_pw_provenance`; spillings are percent per spin.
+    ``scf_attempts`` is :meth:`glassbonds.io.scf_attempts.ScfAttempts.summary` (None: no
+    record, e.g. a sub-run computed before the recovery existed or adopted from the study).
     """
 
     code: StatusCode
@@ -175,6 +181,7 @@ class SubRunStatus:
     charge_spilling: tuple[float, ...] = ()
     total_spilling: tuple[float, ...] = ()
     lobster_warnings: tuple[str, ...] = field(default=())
+    scf_attempts: dict | None = None
 
     @property
     def usable(self) -> bool:
@@ -188,6 +195,7 @@ class SubRunStatus:
             "charge_spilling_percent": list(self.charge_spilling),
             "total_spilling_percent": list(self.total_spilling),
             "lobster_warnings": list(self.lobster_warnings),
+            "scf_attempts": self.scf_attempts,
         }
 
 
@@ -235,8 +243,13 @@ def determine_status(
         "lobster_warnings": log.warnings if log else (),
     }
 
+    attempts = attempts_summary(Path(scf_out).parent) if scf_exists else None
+    note = attempts_note(attempts)
+
     def status(code: StatusCode, reason: str) -> SubRunStatus:
-        return SubRunStatus(code, reason, **evidence)
+        return SubRunStatus(
+            code, reason + (f"; {note}" if note else ""), **evidence, scf_attempts=attempts
+        )
 
     if not (scf_exists or lob_exists or icohp_exists):
         return status(StatusCode.NOT_RUN_YET, "no scf output, LOBSTER log or ICOHPLIST")
@@ -310,6 +323,7 @@ _JSON_FIELDS = (
     "charge_spilling",
     "total_spilling",
     "lobster_warnings",
+    "scf_attempts",
 )
 
 
@@ -384,6 +398,7 @@ def read_status_file(path: str | Path) -> SubRunStatus:
         charge_spilling=parsed("charge_spilling", ()),
         total_spilling=parsed("total_spilling", ()),
         lobster_warnings=parsed("lobster_warnings", ()),
+        scf_attempts=parsed("scf_attempts", None),
     )
 
 

@@ -32,6 +32,25 @@ class SubRunOutputs:
     neighbours: Path
 
 
+# qe settings one sub-run may override (config qe.overrides): &ELECTRONS values that change
+# how the scf gets to its result, not the result (cut-offs or conv_thr would).
+OVERRIDE_KEYS = ("mixing_beta", "mixing_mode", "electron_maxstep")
+
+
+def subrun_qe(qe: Mapping, overrides: Mapping | None, subrun: str) -> dict:
+    """The ``qe`` section for one sub-run (``subrun`` = "NC/RUN/SUB"): ``qe`` with that
+    sub-run's entry of ``overrides`` (config ``qe.overrides``) applied, if it has one."""
+    override = dict((overrides or {}).get(subrun) or {})
+    bad = sorted(set(override) - set(OVERRIDE_KEYS))
+    if bad:
+        raise InputError(
+            f"config key qe.overrides.{subrun}",
+            f"has key(s) {bad}",
+            f"override only {list(OVERRIDE_KEYS)} per sub-run",
+        )
+    return {**qe, **override}
+
+
 def reference_cell(dump: str | Path, species: Sequence[str]) -> Atoms:
     """The last complete frame of a run's dump, atom type i+1 mapped to ``species[i]``."""
     frame = last_dump_frame(dump)

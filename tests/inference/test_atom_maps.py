@@ -8,10 +8,11 @@ import numpy as np
 from ase.io import read
 
 from glassbonds.inference.atom_maps import atom_sums, write_atom_map
-from glassbonds.inference.predict import FittedModels, infer_frames
+from glassbonds.inference.frames import infer_frames
+from glassbonds.inference.models import FittedModels
 from glassbonds.neighbours import find_bonds_in_atoms
-from tests.factories import SPECIES, WINDOWS
-from tests.inference.test_predict import (
+from tests.factories import SPECIES, WINDOWS, inference_names
+from tests.inference.test_frames import (
     PARAMETERS,
     TYPE_MAP,
     _frame_text,
@@ -34,7 +35,7 @@ def test_sums_count_each_bond_for_both_atoms_and_skip_unmodelled_bonds(tmp_path)
     np.testing.assert_allclose(sums_std, 0.1 * np.sqrt(counts))
     write_atom_map(tmp_path / "map.xyz", atoms, sums, sums_std, counts)
     back = read(tmp_path / "map.xyz")
-    np.testing.assert_allclose(back.arrays["sum_icohp"], sums)
+    np.testing.assert_allclose(back.arrays["sum_minus_icohp"], sums)
     np.testing.assert_array_equal(back.arrays["bonds"], counts)
     assert back.get_chemical_symbols() == atoms.get_chemical_symbols()
 
@@ -45,11 +46,18 @@ def test_inference_writes_a_map_per_frame(trained, tmp_path):  # noqa: F811
     dump = tmp_path / "one.dump"
     dump.write_text(_frame_text(atoms, 0))
     infer_frames(
-        dump, "lammps-dump", TYPE_MAP, models, WINDOWS, PARAMETERS, tmp_path, "5",
+        dump,
+        "lammps-dump",
+        TYPE_MAP,
+        models,
+        WINDOWS,
+        PARAMETERS,
+        tmp_path,
+        inference_names("5"),
         log=io.StringIO(),
-    )  # fmt: skip
+    )
     mapped = read(tmp_path / "5_0_atoms.xyz")
     icohp = np.loadtxt(tmp_path / "5_0_ICOHPLIST.lobster", skiprows=1, usecols=7)
     # +ICOHP in the ICOHPLIST, -ICOHP summed per atom: every bond counted twice
-    assert np.isclose(mapped.arrays["sum_icohp"].sum(), -2 * icohp.sum(), rtol=1e-4)
-    assert (mapped.arrays["sum_icohp_std"] > 0).all()
+    assert np.isclose(mapped.arrays["sum_minus_icohp"].sum(), -2 * icohp.sum(), rtol=1e-4)
+    assert (mapped.arrays["sum_minus_icohp_std"] > 0).all()

@@ -7,8 +7,9 @@ import json
 import numpy as np
 from scipy.linalg import solve_triangular
 
+from glassbonds.model.features import split_features
 from glassbonds.model.files import load_model, save_model
-from glassbonds.model.kernel import SoapBondKernelRegressor, kernel_diagonal, split_features
+from glassbonds.model.kernel import SoapBondKernelRegressor, kernel_diagonal
 from tests.factories import random_bonds
 
 

@@ -113,7 +113,7 @@ def test_cross_database_fit_and_descriptor_mismatch(tmp_path):
     assert (result.train_database, result.test_database) == ("DB4", "Zr45Cu45Al10")
     assert (result.n_train, result.n_test) == (60, 30)
     other = synthetic_bonds(50, seed=2, params={**SOAP_PARAMS, "r_cut": 5.0})
-    with pytest.raises(InputError, match="different SOAP parameters"):
+    with pytest.raises(InputError, match=r"other SOAP parameters \(r_cut: 5.0 != 3.75\)"):
         fit_and_test(train, 60, 30, Hyperparameters(1.0, 0.5, 0.01), seed=0, test=other)
 
 

@@ -8,15 +8,10 @@ from sklearn.base import clone
 from sklearn.model_selection import KFold, cross_val_score
 
 from glassbonds.errors import InputError
-from glassbonds.model.kernel import (
-    SoapBondKernelRegressor,
-    bond_feature_matrix,
-    kernel_block,
-    load_model,
-    save_model,
-    series_term_count,
-    split_features,
-)
+from glassbonds.model.features import bond_feature_matrix, split_features
+from glassbonds.model.files import load_model, save_model
+from glassbonds.model.kernel import SoapBondKernelRegressor, kernel_block
+from glassbonds.model.predictive_std import series_term_count
 from tests.factories import random_bonds
 
 

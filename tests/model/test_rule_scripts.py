@@ -15,8 +15,8 @@ from glassbonds.config_defaults import (
 )
 from glassbonds.io.lobster import read_icohplist
 from glassbonds.model.bonds import BondSet
+from glassbonds.model.files import load_model
 from glassbonds.model.fitting import read_dat
-from glassbonds.model.kernel import load_model
 from tests.factories import SOAP_PARAMS, synthetic_bonds
 
 REPO = Path(__file__).resolve().parents[2]
@@ -204,7 +204,7 @@ def test_validate_cell_script_on_real_subrun(subrun_dir, tmp_path):
     import ase.io
 
     from glassbonds.descriptors import save_soap, soap_vectors
-    from glassbonds.model.kernel import save_model
+    from glassbonds.model.files import save_model
     from glassbonds.model.validation import cell_bond_table
 
     atoms = ase.io.read(subrun_dir / "Zr49Cu49Al2.xyz")

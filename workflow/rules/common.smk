@@ -150,8 +150,23 @@ def candidate_subruns():
 # ---------------------------------------------------------------- generate and DFT
 
 
-def lammps_command(wildcards, resources):
-    return config["lammps"]["command"].format(tasks=resources.tasks)
+SUBRUN_NUMBERS = [entry["subrun"] for entry in config["subruns"]]
+
+
+def each_subrun(path):
+    """A run's files of one sub-run file pattern (``{sub}`` a wildcard), one per configured
+    sub-run: the outputs of subrun_inputs, one job per run."""
+    return [path.replace("{sub}", str(n)) for n in SUBRUN_NUMBERS]
+
+
+# lammps.command for the shell of lammps_run, {tasks} becoming the job's resources.tasks
+# (a profile may set it) and any other brace kept literal: a string, not a params function.
+LAMMPS_COMMAND = (
+    config["lammps"]["command"]
+    .replace("{", "{{")
+    .replace("}", "}}")
+    .replace("{{tasks}}", "{resources.tasks}")
+)
 
 
 def pseudo_dir(absolute=True):
@@ -163,10 +178,12 @@ def pseudo_dir(absolute=True):
     return os.path.abspath(directory) if absolute else directory
 
 
-def pseudopotential_files(wildcards):
-    upfs = config["qe"]["pseudopotentials"]
-    elements = parse_composition(wildcards.nc).elements
-    return [f"{pseudo_dir(absolute=False)}/{upfs[element]}" for element in elements]
+# The UPFs of every species (inputs of subrun_inputs: every <NC>.scf.in names them).
+PSEUDOPOTENTIAL_FILES = [
+    f"{pseudo_dir(absolute=False)}/{config['qe']['pseudopotentials'][element]}"
+    for element in SPECIES
+    if element in config["qe"]["pseudopotentials"]
+]
 
 
 # QE outdir of one sub-run (wavefunctions), under qe.scratch_dir. A pattern, not a function:
@@ -177,18 +194,19 @@ SCRATCH_DIR = f"{os.path.abspath(config['qe']['scratch_dir'])}/{{nc}}/{{nat}}/{{
 # ---------------------------------------------------------------- ETL
 
 
-def status_inputs(wildcards):
-    """The files a sub-run status is read from, as named in the params of describe_subrun
-    (written by rules qe_scf and lobster). Adopted trees may lack some: only existing ones.
-    """
-    params = rules.describe_subrun.params
-    files = {
-        kind: getattr(params, kind).format(**wildcards)
-        for kind in ("scf_out", "lobster_log", "icohplist")
-    }
-    if config["subrun_source"] == "existing":
-        files = {kind: path for kind, path in files.items() if Path(path).exists()}
-    return files
+def status_evidence(**patterns):
+    """Inputs and params of describe_subrun for the files a status is read from (scf.out,
+    LOBSTER's log, ICOHPLIST). Adopted tree: those that exist are inputs (a function) and
+    all are params (read as absent when missing). Otherwise plain input patterns and no
+    params: no Python per job, which shows in dry-runs of 4,500 sub-runs."""
+    if config["subrun_source"] != "existing":
+        return [], patterns, {}
+
+    def existing(wildcards):
+        files = {kind: path.format(**wildcards) for kind, path in patterns.items()}
+        return {kind: path for kind, path in files.items() if Path(path).exists()}
+
+    return [unpack(existing)], {}, patterns
 
 
 def database_inputs(**patterns):
@@ -341,8 +359,26 @@ def model_targets():
     return targets
 
 
-def inference_summary(item):
-    return f"{DERIVED}/ETL_inference/{item}/icohps/{item}_inference_summary.tsv"
+def inference_outputs(item):
+    """The infer rule's directory output (its files: INFERENCE_FILES below)."""
+    return f"{DERIVED}/ETL_inference/{item}/icohps"
+
+
+# The files of one item's directory output (ETL_inference/<ITEM>/icohps/): the summary and,
+# per frame of MD timestep <STEP>, the ICOHPLIST, its .info, the predictive std and the
+# per-atom map (library: glassbonds.inference.frames.infer_frames, writers, atom_maps).
+INFERENCE_FILES = {
+    "summary": "{item}_inference_summary.tsv",
+    "icohplist": "{item}_{step}_ICOHPLIST.lobster",
+    "info": "{item}_{step}_ICOHPLIST.info",
+    "std": "{item}_{step}_ICOHPLIST.std",
+    "atoms": "{item}_{step}_atoms.xyz",
+}
+
+
+def inference_files(wildcards):
+    """INFERENCE_FILES of one item ({step} stays a template field for the library)."""
+    return {k: v.replace("{item}", wildcards.item) for k, v in INFERENCE_FILES.items()}
 
 
 def inference_item(key):
@@ -350,7 +386,7 @@ def inference_item(key):
 
 
 def inference_targets():
-    return [inference_summary(item) for item in INFERENCE["items"]]
+    return [inference_outputs(item) for item in INFERENCE["items"]]
 
 
 def all_targets():

@@ -24,10 +24,12 @@ rule pseudopotential:
 
 rule qe_scf:
     input:
-        scf_in=rules.subrun_inputs.output.scf_in,
-        pseudopotentials=pseudopotential_files,
+        scf_in=f"{SUBRUN_DIR}/{{nc}}.scf.in",  # written by rule subrun_inputs
     output:
         scf_out=f"{SUBRUN_DIR}/{{nc}}.scf.out",
+        # which attempt converged and with which settings (glassbonds.io.scf_attempts);
+        # the attempts' own files (<NC>.scf.{in,out}.attemptN) exist only after a retry
+        attempts=f"{SUBRUN_DIR}/scf.attempts",
         scratch=QE_SCRATCH,
     log:
         f"{LOGS}/qe_scf/{{nc}}/{{nat}}/{{run}}/{{sub}}.log",
@@ -45,7 +47,7 @@ rule lobster:
     input:
         scf_out=rules.qe_scf.output.scf_out,
         scratch=rules.qe_scf.output.scratch,
-        lobsterin=rules.subrun_inputs.output.lobsterin,
+        lobsterin=f"{SUBRUN_DIR}/lobsterin",  # written by rule subrun_inputs
     output:
         icohplist=f"{SUBRUN_DIR}/ICOHPLIST.lobster",
         lobster_log=f"{SUBRUN_DIR}/{{nc}}.lb.out",

@@ -1,12 +1,22 @@
 # ETL model: sub-run status and SOAP descriptors, per-composition PBSSDB, mixed databases.
 
 
+# scf.out, LOBSTER's log and ICOHPLIST: written by rules qe_scf and lobster; inputs when
+# present (an adopted tree may lack them), read as absent otherwise
+STATUS_INPUT_FUNCTIONS, STATUS_INPUT_FILES, STATUS_PATH_PARAMS = status_evidence(
+    scf_out=f"{SUBRUN_DIR}/{{nc}}.scf.out",
+    lobster_log=f"{SUBRUN_DIR}/{{nc}}.lb.out",
+    icohplist=f"{SUBRUN_DIR}/ICOHPLIST.lobster",
+)
+
+
 rule describe_subrun:
     # SOAP vectors and status together: what the databases read from a sub-run. One job
     # instead of two per sub-run keeps dry-runs of 4,500 sub-runs fast; recomputing the
     # SOAP (seconds) after a LOBSTER rerun (hours) costs nothing.
     input:
-        unpack(status_inputs),
+        *STATUS_INPUT_FUNCTIONS,
+        **STATUS_INPUT_FILES,
         xyz=f"{SUBRUN_DIR}/{{nc}}.xyz",  # written by rule subrun_inputs
     output:
         soap=f"{SOAP_DIR}/SOAPS.npz",
@@ -16,13 +26,9 @@ rule describe_subrun:
     conda:
         "../../envs/python.yaml"
     params:
+        **STATUS_PATH_PARAMS,
         species=SPECIES,
         soap=lookup(dpath="soap", within=config),
-        # written by rules qe_scf and lobster: inputs when present (status_inputs), read as
-        # absent otherwise (an adopted tree may lack them)
-        scf_out=f"{SUBRUN_DIR}/{{nc}}.scf.out",
-        lobster_log=f"{SUBRUN_DIR}/{{nc}}.lb.out",
-        icohplist=f"{SUBRUN_DIR}/ICOHPLIST.lobster",
         lobsterout=f"{SUBRUN_DIR}/lobsterout",
         quality=lookup(dpath="lobster/quality", within=config, default={}),
         pseudo_dirs=status_pseudo_dirs(),
@@ -36,7 +42,7 @@ DATABASE_INPUTS = database_inputs(
     xyz=rules.describe_subrun.input.xyz,
     soap=rules.describe_subrun.output.soap,
     neighbours=f"{SUBRUN_DIR}/lobsterin-quippy",  # written by rule subrun_inputs
-    icohplist=rules.describe_subrun.params.icohplist,
+    icohplist=f"{SUBRUN_DIR}/ICOHPLIST.lobster",  # written by rule lobster
 )
 
 

@@ -31,34 +31,42 @@ rule lammps_run:
     resources:
         tasks=config["lammps"]["tasks"],
         mpi="srun",
-    params:
-        command=lammps_command,
     shell:
         # Every path quoted (:q): a root with spaces or shell characters stays one word.
-        '(cd "$(dirname {input.inp:q})" && {params.command} -in "$(basename {input.inp:q})"'
+        '(cd "$(dirname {input.inp:q})" && '
+        + LAMMPS_COMMAND
+        + ' -in "$(basename {input.inp:q})"'
         ' -log log.lammps > "$(basename {output.out:q})") > {log:q} 2>&1'
         " || (tail -n 20 {output.out:q} >> {log:q}; exit 1)"
 
 
 rule subrun_inputs:
+    # One job per run writes the input files of its 15 sub-runs (one dump frame, 15 cells:
+    # seconds): 300 jobs instead of 4,500 in a production DAG keep its dry-run fast.
     input:
         dump=rules.lammps_run.output.dump,
+        # named in every <NC>.scf.in: a changed UPF reruns the inputs and so the scf. Here
+        # (300 jobs) rather than on qe_scf (4,500): a smaller production DAG.
+        pseudopotentials=PSEUDOPOTENTIAL_FILES,
     output:
-        xyz=f"{SUBRUN_DIR}/{{nc}}.xyz",
-        scf_in=f"{SUBRUN_DIR}/{{nc}}.scf.in",
-        lobsterin=f"{SUBRUN_DIR}/lobsterin",
-        neighbours=f"{SUBRUN_DIR}/lobsterin-quippy",
+        xyz=each_subrun(f"{SUBRUN_DIR}/{{nc}}.xyz"),
+        scf_in=each_subrun(f"{SUBRUN_DIR}/{{nc}}.scf.in"),
+        lobsterin=each_subrun(f"{SUBRUN_DIR}/lobsterin"),
+        neighbours=each_subrun(f"{SUBRUN_DIR}/lobsterin-quippy"),
     log:
-        f"{LOGS}/subrun_inputs/{{nc}}/{{nat}}/{{run}}/{{sub}}.log",
+        f"{LOGS}/subrun_inputs/{{nc}}/{{nat}}/{{run}}.log",
     conda:
         "../../envs/python.yaml"
     params:
         species=SPECIES,
         subruns=config["subruns"],
-        qe=config["qe"],
+        subrun_numbers=SUBRUN_NUMBERS,
+        # not qe.recovery (read by qe_scf) nor qe.overrides (read by the script per
+        # sub-run): changing them must not rerun every sub-run
+        qe={k: v for k, v in config["qe"].items() if k not in ("recovery", "overrides")},
         lobster=config["lobster"],
         pseudo_dir=pseudo_dir(),
-        scratch=SCRATCH_DIR,
+        scratch=each_subrun(SCRATCH_DIR),
         neighbour_cutoff=config["soap"]["r_cut"],
     script:
         "../../scripts/subrun_inputs.py"

@@ -7,13 +7,14 @@ rule infer:
         structure=inference_item("path"),
         models=[fitted_model(bond) for bond in model_bond_types()],
     output:
-        summary=inference_summary("{item}"),
+        icohps=directory(inference_outputs("{item}")),
     log:
         f"{LOGS}/infer/{{item}}.log",
     conda:
         "../../envs/python.yaml"
     params:
         item="{item}",
+        files=inference_files,
         format=inference_item("format"),
         type_map=inference_item("type_map"),
         frames=inference_item("frames"),

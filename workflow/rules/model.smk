@@ -171,7 +171,7 @@ rule validate_cell:
         models=[fitted_model(bond) for bond in model_bond_types()],
         xyz=rules.describe_subrun.input.xyz,
         soap=rules.describe_subrun.output.soap,
-        icohplist=rules.describe_subrun.params.icohplist,
+        icohplist=f"{SUBRUN_DIR}/ICOHPLIST.lobster",  # written by rule lobster
     output:
         rmsd=f"{TT_DIR}/validation-{TRAIN_LABEL}/{{nc}}-{{nat}}-{{run}}-{{sub}}.tsv",
         bonds=f"{TT_DIR}/validation-{TRAIN_LABEL}/{{nc}}-{{nat}}-{{run}}-{{sub}}-bonds.tsv",

@@ -124,7 +124,7 @@ rule report_rmse:
 
 rule report_inference:
     input:
-        summary=inference_summary("{item}"),
+        icohps=inference_outputs("{item}"),
     output:
         **(
             {
@@ -166,6 +166,7 @@ rule report_inference:
         "../../envs/python.yaml"
     params:
         item="{item}",
+        files=inference_files,
         species=SPECIES,
         bond_types=[b for b in BOND_TYPES if b in INFERENCE["windows"]],
     script:

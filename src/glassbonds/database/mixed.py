@@ -12,6 +12,7 @@ import pandas as pd
 
 from glassbonds.database.legacy import bnd_text
 from glassbonds.database.store import ROW_COLUMNS, BondDatabase
+from glassbonds.descriptors import check_same_descriptor
 from glassbonds.errors import InputError
 from glassbonds.files import write_text
 
@@ -30,12 +31,12 @@ def mix_databases(spec: MixedDatabaseSpec, sources: Mapping[str, BondDatabase]) 
     """Sample bonds without replacement, seeded: the same spec gives the same database."""
     reference = next(iter(sources.values()))
     for nc, database in sources.items():
-        if database.descriptor != reference.descriptor:
-            raise InputError(
-                f"mixed database {spec.name}",
-                f"{nc} was built with other SOAP parameters than the first source",
-                "rebuild the PBSSDBs with one descriptor setting",
-            )
+        check_same_descriptor(
+            f"mixed database {spec.name}: {nc}",
+            database.descriptor,
+            reference.descriptor,
+            "rebuild the PBSSDBs with one descriptor setting",
+        )
     rng = np.random.default_rng(spec.seed)
     row_blocks, soap_blocks = [], []
     offset = 0

@@ -20,7 +20,7 @@ import pandas as pd
 from ase import Atoms
 from ase.io import read as read_structure
 
-from glassbonds.descriptors import load_soap
+from glassbonds.descriptors import check_same_descriptor, load_soap
 from glassbonds.errors import InputError
 from glassbonds.files import sha256
 from glassbonds.io.lobster import read_icohplist, read_neighbour_list
@@ -112,12 +112,13 @@ def read_subrun(files: SubRunFiles, descriptor: Mapping | None = None) -> SubRun
     data = SubRunData(files, atoms, icohp, neighbours)
     if descriptor is not None:
         record = load_soap(files.soap)
-        if dict(record.parameters) != dict(descriptor):
-            raise DescriptorMismatch(
-                files.soap,
-                f"SOAP parameters {record.parameters} differ from the config's",
-                "delete the <NC>-SOAPS files and rerun the describe_subrun rule",
-            )
+        check_same_descriptor(
+            files.soap,
+            record.parameters,
+            descriptor,
+            "delete the <NC>-SOAPS files and rerun the describe_subrun rule",
+            DescriptorMismatch,
+        )
         if len(record.vectors) != natoms:
             raise InputError(
                 files.soap,
@@ -186,8 +187,8 @@ def declared_subrun_files(
     """
     if not len(subruns) == len(status_files) == len(xyz_files) == len(soap_files):
         raise InputError("database inputs", "one status, structure and SOAP file per sub-run")
-    neighbours_in = {Path(path).parent: Path(path) for path in neighbour_files}
-    icohplist_in = {Path(path).parent: Path(path) for path in icohplists}
+    neighbours_in = {Path(p).parent: Path(p) for p in neighbour_files if Path(p).is_file()}
+    icohplist_in = {Path(p).parent: Path(p) for p in icohplists if Path(p).is_file()}
     files = []
     for subrun, status_file, xyz, soap in zip(
         subruns, status_files, xyz_files, soap_files, strict=True

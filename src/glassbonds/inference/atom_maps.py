@@ -4,7 +4,7 @@ Every bond adds its predicted -ICOHP to both its atoms. The std of the sum is
 ``sqrt(sum of the bonds' variances)``, which treats the bonds' errors as independent: the
 errors of bonds that share an atom are correlated, so this is an indication of the spread,
 not a calibrated interval for the sum. Written as extended XYZ (ASE and OVITO read it) with
-the per-atom columns ``sum_icohp`` (eV), ``sum_icohp_std`` (eV) and ``bonds`` (count of
+the per-atom columns ``sum_minus_icohp`` (eV), ``sum_minus_icohp_std`` (eV) and ``bonds`` (count of
 modelled bonds).
 """
 
@@ -41,9 +41,9 @@ def write_atom_map(
 ) -> None:
     """The frame as extended XYZ with the per-atom sums as properties, atomically."""
     mapped = atoms.copy()
-    mapped.set_array("sum_icohp", np.asarray(sums, dtype=float))
+    mapped.set_array("sum_minus_icohp", np.asarray(sums, dtype=float))
     if std is not None:
-        mapped.set_array("sum_icohp_std", np.asarray(std, dtype=float))
+        mapped.set_array("sum_minus_icohp_std", np.asarray(std, dtype=float))
     mapped.set_array("bonds", np.asarray(counts, dtype=int))
     with atomic_path(path) as tmp:
         write_structure(tmp, mapped, format="extxyz")

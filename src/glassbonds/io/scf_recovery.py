@@ -14,8 +14,8 @@ Files, in the sub-run directory: attempt N's input and output are ``<NC>.scf.in.
 and ``<NC>.scf.out.attemptN`` (only when more than one attempt ran); ``<NC>.scf.out`` is a
 copy of the converged attempt's output, or of the last attempt's when none converged, so
 that the study's status (code 2, scf not converged) records the lost sub-run instead of a
-failed job. ``scf.attempts`` (JSON, :func:`glassbonds.io.qe.read_scf_attempts`) says which
-attempt converged and with which settings. Any other failure (pw.x missing, an unknown
+failed job. ``scf.attempts`` (JSON, :mod:`glassbonds.io.scf_attempts`) says which attempt
+converged and with which settings. Any other failure (pw.x missing, an unknown
 error) still raises :class:`~glassbonds.io.qe.PwRunError`, with the attempts kept.
 """
 
@@ -31,15 +31,8 @@ from typing import TextIO
 
 from glassbonds.errors import InputError
 from glassbonds.files import atomic_path, write_text
-from glassbonds.io.qe import (
-    SCF_ATTEMPTS_FILE,
-    PwRunError,
-    ScfAttempt,
-    ScfAttempts,
-    _write_log,
-    read_scf_outcome,
-    run_pw,
-)
+from glassbonds.io.qe import PwRunError, _write_log, read_scf_outcome, run_pw
+from glassbonds.io.scf_attempts import SCF_ATTEMPTS_FILE, ScfAttempt, ScfAttempts
 
 # &ELECTRONS keys a ladder step may change (none changes the physics of the result).
 LADDER_KEYS = frozenset(

@@ -56,7 +56,7 @@ def cell_bond_features(
     """Bond features (n, 1 + 2F) per bond type of one candidate cell: its bonds within the
     per-type distance windows (angstrom) and the SOAP vectors of their atoms."""
     from glassbonds.descriptors import soap_vectors
-    from glassbonds.model.kernel import bond_feature_matrix
+    from glassbonds.model.features import bond_feature_matrix
     from glassbonds.neighbours import find_bonds_in_atoms
 
     bonds = find_bonds_in_atoms(atoms, windows, soap_parameters.species)

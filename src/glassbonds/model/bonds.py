@@ -5,8 +5,6 @@ Units: bond lengths in angstrom, -ICOHP in eV (positive = bonding).
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +12,8 @@ import numpy as np
 
 from glassbonds.database.store import load_store
 from glassbonds.errors import InputError
-from glassbonds.model.kernel import SoapBondKernelRegressor, bond_feature_matrix
+from glassbonds.model.features import bond_feature_matrix
+from glassbonds.model.kernel import SoapBondKernelRegressor
 
 
 @dataclass
@@ -144,21 +143,6 @@ def check_bond_set(bonds: BondSet, where: str = "bond set") -> None:
                 f"(first rows {rows[:5].tolist()})",
                 "rebuild those sub-runs' SOAP/ICOHP or drop them from the database",
             )
-
-
-def check_same_descriptors(train: BondSet, test: BondSet) -> None:
-    """Raise if the two databases' SOAP vectors were made with different parameters."""
-    if _canonical(train.descriptor_parameters) != _canonical(test.descriptor_parameters):
-        raise InputError(
-            f"databases {train.database} / {test.database}",
-            f"built with different SOAP parameters ({train.descriptor_parameters} vs "
-            f"{test.descriptor_parameters})",
-            "rebuild one database with the other's descriptor settings",
-        )
-
-
-def _canonical(parameters: Mapping) -> str:
-    return json.dumps(parameters, sort_keys=True, default=str)
 
 
 def _require(bonds: BondSet, requested: int, purpose: str) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from glassbonds.descriptors import check_same_descriptor
 from glassbonds.errors import InputError
 from glassbonds.files import write_text
 from glassbonds.model.bonds import (
@@ -96,7 +97,12 @@ def split_train_test(
         order = rng.permutation(len(train))
         return train.take(order[:n_train]), train.take(order[len(train) - n_test :])
     check_bond_set(test, "test database")
-    check_same_descriptors(train, test)
+    check_same_descriptor(
+        f"databases {train.database} / {test.database}",
+        test.descriptor_parameters,
+        train.descriptor_parameters,
+        "rebuild one database with the other's descriptor settings",
+    )
     _require(train, n_train, "training")
     _require(test, n_test, "test")
     train_order = rng.permutation(len(train))

@@ -39,23 +39,18 @@ memory instead of O(n^2 F + n^3) and O(n^2).
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg import cho_solve, qr, solve_triangular
+from scipy.linalg import cho_solve, qr
 from sklearn.base import BaseEstimator, RegressorMixin
 
 from glassbonds.errors import InputError
 from glassbonds.model.baseline import BASELINES, Baseline, fit_baseline
-from glassbonds.model.features import (
-    _checked_features,
-    bond_feature_matrix,
-    split_features,
-)
-from glassbonds.model.linalg import (  # noqa: F401
-    CHOLESKY_BLOCK,
-    MAX_SERIES_TERMS,
-    SERIES_TOLERANCE,
-    _cholesky_in_place,
-    gaussian_series,
-    series_term_count,
+from glassbonds.model.features import _checked_features
+from glassbonds.model.linalg import _cholesky_in_place
+from glassbonds.model.predictive_std import (
+    SeriesExpansion,
+    calibrated_std,
+    exact_latent,
+    series_weights,
 )
 
 KERNELS = ("soap_distance", "se", "ou")
@@ -327,62 +322,25 @@ class SoapBondKernelRegressor(RegressorMixin, BaseEstimator):
         return (mean, std) if return_std else mean
 
     def calibrated_std(self, latent_variance: np.ndarray) -> np.ndarray:
-        """Predictive std (eV) from the latent variance ``k(x,x) - k_*^T K^-1 k_*``."""
-        amplitude = getattr(self, "amplitude_", 1.0)
-        variance = amplitude * np.maximum(latent_variance, 0.0) + getattr(
-            self, "noise_variance_", 0.0
-        )
-        return getattr(self, "std_scale_", 1.0) * np.sqrt(variance)
-
-    def series_weights(self, center: float, terms: int) -> np.ndarray:
-        """``W_k = sum_i alpha_i a_k(d_i - center) q_i``, shape (terms, F): the whole model
-        for zeta = 1, so that mean(x) = 0.25 sum_k a_k(d - center) W_k . q_x."""
-        train = gaussian_series(self.train_distance_ - center, float(self.sigma), terms)
-        return (train * self.alpha_[:, None]).T @ self.train_soap_sum_
+        """Predictive std (eV) from the latent variance (``predictive_std.calibrated_std``)."""
+        return calibrated_std(self, latent_variance)
 
     def _series_mean(self, distance: np.ndarray, soap_sum: np.ndarray) -> np.ndarray | None:
         """The mean through the exact series (zeta = 1, study kernel); None where it does not
         apply. Costs n_train x terms x F once plus n_test x terms x F, instead of
         n_test x n_train x F."""
-        if self.kernel != "soap_distance" or float(self.zeta) != 1.0 or distance.size == 0:
+        if distance.size == 0:
             return None
-        low = min(float(self.train_distance_.min()), float(distance.min()))
-        high = max(float(self.train_distance_.max()), float(distance.max()))
-        center, half_range = 0.5 * (low + high), 0.5 * (high - low)
-        terms = series_term_count(half_range, float(self.sigma))
-        if terms is None:
+        window = (float(distance.min()), float(distance.max()))
+        expansion = SeriesExpansion.for_model(self, window)
+        if expansion is None:
             return None
-        weights = self.series_weights(center, terms)
-        test = gaussian_series(distance - center, float(self.sigma), terms)
+        weights = series_weights(self, expansion)
+        test = expansion.features(distance)
         return 0.25 * np.einsum("ij,ij->i", test, soap_sum @ weights.T)
 
     def _std_block(
         self, k_star: np.ndarray, distance: np.ndarray, soap_sum: np.ndarray
     ) -> np.ndarray:
         prior = kernel_diagonal(distance, soap_sum, self.kernel, float(self.zeta))
-        v = solve_triangular(self.cholesky_, k_star.T, lower=True, check_finite=False)
-        if self.landmark_cholesky_ is None:
-            variance = prior - np.einsum("ij,ij->j", v, v)
-        else:
-            w = solve_triangular(self.landmark_cholesky_, k_star.T, lower=True, check_finite=False)
-            variance = (
-                prior - np.einsum("ij,ij->j", w, w) + self.noise_ * np.einsum("ij,ij->j", v, v)
-            )
-        return self.calibrated_std(variance)
-
-
-# Model files live in files.py; re-exported here for existing callers.
-from glassbonds.model.files import load_model, save_model  # noqa: E402
-
-__all__ = [
-    "KERNELS",
-    "SoapBondKernelRegressor",
-    "bond_feature_matrix",
-    "gaussian_series",
-    "kernel_block",
-    "kernel_diagonal",
-    "load_model",
-    "save_model",
-    "series_term_count",
-    "split_features",
-]
+        return calibrated_std(self, exact_latent(self, k_star, prior))

@@ -1,42 +1,14 @@
-"""Linear algebra of the kernel model: the exact series of the Gaussian distance factor (the
-fast zeta = 1 mean, shared with inference) and the blocked in-place Cholesky factorisation."""
+"""Linear algebra of the kernel model: the blocked in-place Cholesky factorisation.
+
+(The zeta = 1 series and the predictive-variance maths are in ``predictive_std.py``.)"""
 
 from __future__ import annotations
 
 import numpy as np
 from scipy.linalg import solve_triangular
 from scipy.linalg.lapack import dpotrf
-from scipy.stats import poisson
 
 from glassbonds.errors import InputError
-
-# Exact fast mean for zeta = 1: with u = d - c the Gaussian distance factor expands as
-# g(d, d_i) = sum_k a_k(u) a_k(u_i), a_k(u) = exp(-u^2 / 2 sigma^2) (u / sigma)^k / sqrt(k!).
-# Every |a_k| <= 1 and sum_k a_k(u)^2 = 1 (Poisson weights), so K terms err by at most the
-# Poisson tail P(N >= K; (u_max / sigma)^2), kept below 1e-20, far under float64 rounding.
-SERIES_TOLERANCE = 1e-20
-MAX_SERIES_TERMS = 200
-
-
-def gaussian_series(u: np.ndarray, sigma: float, terms: int) -> np.ndarray:
-    """``a_k(u)`` for k < terms, shape (len(u), terms); each row has unit L2 norm (to 1e-20)."""
-    values = np.empty((u.shape[0], terms))
-    values[:, 0] = np.exp(-0.5 * (u / sigma) ** 2)
-    ratio = u / sigma
-    for k in range(1, terms):
-        values[:, k] = values[:, k - 1] * ratio / np.sqrt(k)
-    return values
-
-
-def series_term_count(half_range: float, sigma: float) -> int | None:
-    """Terms needed for |u| <= half_range (angstrom); None when more than MAX_SERIES_TERMS."""
-    rate = (half_range / sigma) ** 2
-    if rate == 0:
-        return 1
-    counts = np.arange(1, MAX_SERIES_TERMS + 1)
-    small = np.nonzero(poisson.sf(counts - 1, rate) <= SERIES_TOLERANCE)[0]
-    return int(counts[small[0]]) if len(small) else None
-
 
 # Diagonal block of the blocked Cholesky. scipy's one-call potrf crashed (SIGSEGV, OpenBLAS)
 # on a 20,000 x 20,000 matrix here, so large matrices are factorised block by block.

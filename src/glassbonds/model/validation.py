@@ -15,9 +15,9 @@ from ase import Atoms
 from glassbonds.composition import bond_type_of
 from glassbonds.errors import InputError
 from glassbonds.files import write_text
-from glassbonds.model.bonds import _canonical
+from glassbonds.model.features import bond_feature_matrix
 from glassbonds.model.figures import pyplot_free_figure, save_figure
-from glassbonds.model.kernel import SoapBondKernelRegressor, bond_feature_matrix
+from glassbonds.model.kernel import SoapBondKernelRegressor
 
 
 def cell_bond_table(atoms: Atoms, bonds: pd.DataFrame, species: Sequence[str]) -> pd.DataFrame:
@@ -181,21 +181,20 @@ def run_validate_cell(
     ``bonds_tsv``: every bond with its prediction and calibrated std (eV)."""
     import ase.io
 
-    from glassbonds.descriptors import load_soap
+    from glassbonds.descriptors import check_same_descriptor, load_soap
     from glassbonds.io.lobster import read_icohplist
-    from glassbonds.model.kernel import load_model
+    from glassbonds.model.files import load_model
 
     soap = load_soap(soap_path)
     models = {}
     for path in model_paths:
         model, metadata = load_model(path)
-        if _canonical(metadata.get("descriptor_parameters", {})) != _canonical(soap.parameters):
-            raise InputError(
-                path,
-                f"model made with SOAP parameters {metadata.get('descriptor_parameters')}, "
-                f"the cell's SOAP with {soap.parameters}",
-                "recompute the cell's SOAP with the model's descriptor settings",
-            )
+        check_same_descriptor(
+            path,
+            metadata.get("descriptor_parameters"),
+            soap.parameters,
+            "recompute the cell's SOAP with the model's descriptor settings",
+        )
         models[metadata["bond_type"]] = model
     atoms = ase.io.read(xyz)
     species = soap.parameters.get("species")

@@ -13,6 +13,7 @@ import pandas as pd
 from glassbonds.composition import bond_type_of
 from glassbonds.errors import InputError
 from glassbonds.files import write_text
+from glassbonds.inference.writers import OutputNames
 from glassbonds.report.page import Section, html_page, table_html
 from glassbonds.report.plots import prediction_figure, save_figure
 
@@ -24,23 +25,24 @@ def inference_frames(summary_path: str | Path) -> pd.DataFrame:
 
 
 def read_inference_bonds(
-    summary_path: str | Path, item: str, species: Sequence[str], progress=None
+    directory: str | Path, names: OutputNames, species: Sequence[str], progress=None
 ) -> pd.DataFrame:
     """Every predicted bond of an inference item: columns step, bond_type, distance (Å),
     minus_icohp (eV; the ICOHPLIST holds +ICOHP, negated here) and std (eV, NaN without a
-    ``.std`` file). Only frames with status ``ok`` have files.
+    ``.std`` file). ``directory`` is the ``infer`` rule's output, ``names`` the file names it
+    declares. Only frames with status ``ok`` have files.
 
     ``progress`` optionally wraps the iterable of frame steps (e.g. ``tqdm``).
     """
     from glassbonds.io.lobster import read_icohplist
 
-    directory = Path(summary_path).parent
-    frames = inference_frames(summary_path)
+    directory = Path(directory)
+    frames = inference_frames(directory / names.summary)
     steps = list(frames.loc[frames["status"] == "ok", "step"])
     tables = []
     for step in progress(steps) if progress else steps:
-        stem = directory / f"{item}_{step}_ICOHPLIST"
-        bonds = read_icohplist(stem.with_suffix(".lobster"))
+        files = names.frame(step)
+        bonds = read_icohplist(directory / files.icohplist)
         table = pd.DataFrame(
             {
                 "step": step,
@@ -53,7 +55,7 @@ def read_inference_bonds(
                 "std": np.nan,
             }
         )
-        std_path = stem.with_suffix(".std")
+        std_path = directory / files.std
         if std_path.is_file():
             std = np.loadtxt(std_path, skiprows=1, ndmin=2)
             if std.shape[0] != len(table):
@@ -96,8 +98,8 @@ def inference_statistics(
 
 
 def write_inference_report(
-    summary_path: str | Path,
-    item: str,
+    directory: str | Path,
+    names: OutputNames,
     species: Sequence[str],
     bond_types: Sequence[str],
     html_path: str | Path,
@@ -108,12 +110,14 @@ def write_inference_report(
     """Write the inference page and plots of one item; returns the per-type statistics.
 
     ``std_png`` None: no uncertainty plot (inference run without predictive std)."""
-    frames = inference_frames(summary_path)
-    bonds = read_inference_bonds(summary_path, item, species, progress)
+    item, directory = names.item, Path(directory)
+    frames = inference_frames(directory / names.summary)
+    bonds = read_inference_bonds(directory, names, species, progress)
     n_ok = int((frames["status"] == "ok").sum())
     statistics = inference_statistics(bonds, bond_types, n_ok)
     frame_table = frames.rename(columns={"skipped_no_model": "bonds without model"})
-    info = sorted(Path(summary_path).parent.glob(f"{item}_*_ICOHPLIST.info"))
+    steps = list(frames.loc[frames["status"] == "ok", "step"])
+    info = [directory / names.frame(steps[0]).info] if steps else []
     sections = [
         Section(
             "Predicted -ICOHP per bond type",

@@ -272,9 +272,9 @@ def atom_map_figure(atoms, item: str, slab: float = 4.0):
     """Per-atom sums of predicted -ICOHP (eV) of one frame: their distribution per element
     (left) and a slab of thickness ``slab`` angstrom through the middle of the cell along z,
     each atom coloured by its sum (right)."""
-    if "sum_icohp" not in atoms.arrays or len(atoms) == 0:
+    if "sum_minus_icohp" not in atoms.arrays or len(atoms) == 0:
         return message_figure(f"{item}: no per-atom map")
-    values = atoms.arrays["sum_icohp"]
+    values = atoms.arrays["sum_minus_icohp"]
     symbols = np.array(atoms.get_chemical_symbols())
     figure = new_figure(11.0, 4.6)
     left, right = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.25]})

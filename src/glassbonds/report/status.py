@@ -75,6 +75,35 @@ def problem_subruns(records: Sequence[SubRunRecord]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+def recovered_subruns(records: Sequence[SubRunRecord]) -> pd.DataFrame:
+    """Every sub-run whose scf needed more than one pw.x attempt (``scf.attempts``).
+
+    Columns: composition, atoms, run, sub-run, attempts, converged attempt ("none" when the
+    recovery was exhausted), settings of that attempt, code.
+    """
+    rows = []
+    for r in sorted(records, key=lambda r: (r.nc, r.nat, r.run, r.sub)):
+        attempts = r.status.scf_attempts or {}
+        if attempts.get("attempts", 1) < 2:
+            continue
+        converged = attempts.get("converged_attempt")
+        settings = attempts.get("converged_settings") or {}
+        rows.append(
+            {
+                "composition": r.nc,
+                "atoms": r.nat,
+                "run": r.run,
+                "sub-run": r.sub,
+                "attempts": attempts["attempts"],
+                "converged attempt": "none" if converged is None else str(converged),
+                "settings": ", ".join(f"{k}={v}" for k, v in settings.items()),
+                "code": int(r.status.code),
+            }
+        )
+    columns = ["composition", "atoms", "run", "sub-run", "attempts", "converged attempt"]
+    return pd.DataFrame(rows, columns=[*columns, "settings", "code"])
+
+
 def write_status_report(
     records: Sequence[SubRunRecord],
     compositions: Sequence[str],
@@ -106,6 +135,18 @@ def write_status_report(
             "Reason as recorded in each sub-run's subrun.status file.",
         ),
     ]
+    recovered = recovered_subruns(records)
+    if len(recovered):
+        sections.append(
+            Section(
+                "scf recovery",
+                table_html(
+                    recovered, text_columns=["composition", "converged attempt", "settings"]
+                ),
+                "Sub-runs whose pw.x scf ran more than once (config qe.recovery): the attempt"
+                " that converged and its &ELECTRONS changes, from each sub-run's scf.attempts.",
+            )
+        )
     write_text(html_path, html_page("Sub-run status", sections, intro))
     save_figure(status_figure(records, compositions), png_path)
     return counts

@@ -17,11 +17,14 @@ from ase.io.lammpsdata import write_lammps_data
 from glassbonds.config_defaults import study_soap_parameters
 from glassbonds.descriptors import soap_vectors
 from glassbonds.errors import InputError
-from glassbonds.inference.predict import ICOHPLIST_HEADER, BondPredictor, FittedModels, infer_frames
+from glassbonds.inference.frames import infer_frames
+from glassbonds.inference.models import FittedModels
 from glassbonds.io.lobster import read_icohplist
-from glassbonds.model.kernel import SoapBondKernelRegressor, bond_feature_matrix, save_model
+from glassbonds.model.features import bond_feature_matrix
+from glassbonds.model.files import save_model
+from glassbonds.model.kernel import SoapBondKernelRegressor
 from glassbonds.neighbours import find_bonds_in_atoms
-from tests.factories import SPECIES, WINDOWS
+from tests.factories import SPECIES, WINDOWS, inference_names
 
 ROOT = Path(__file__).parents[2]
 SHARED = ROOT / ".." / "shared" / "data" / "prm-4-113603"
@@ -89,61 +92,6 @@ def _reference(models: FittedModels, atoms: Atoms, with_std: bool):
     return bonds, soap, mean, std
 
 
-@pytest.mark.parametrize("with_std", [False, True])
-def test_fast_predictions_equal_model_predict(trained, with_std: bool) -> None:
-    models = FittedModels.load(trained, SPECIES)
-    bonds, soap, mean, std = _reference(models, _structure(5), with_std)
-    predictor = BondPredictor(models, WINDOWS)
-    assert all(p.uses_series for p in predictor.predictors.values())
-    result = predictor.predict(soap, bonds, with_std)
-    assert result.has_model.all()
-    np.testing.assert_allclose(result.mean, mean, rtol=1e-8, atol=0)
-    if with_std:
-        np.testing.assert_allclose(result.std, std, rtol=1e-8, atol=1e-10)
-        assert np.all(std > 0)  # the test structure is not the training structure
-
-
-def test_other_kernels_and_out_of_range_bonds_fall_back_to_predict(tmp_path) -> None:
-    training, atoms = _structure(3), _structure(4)
-    soap_train = soap_vectors(training, PARAMETERS)
-    variants = {
-        "Zr-Zr": {"zeta": 2.0},  # no series for zeta != 1
-        "Cu-Cu": {"kernel": "se"},
-        "Zr-Cu": {"nystrom_landmarks": 20, "sigma": 1.0},  # series mean, predict for std
-        "Zr-Al": {},
-    }
-    paths = {}
-    for name, hyper in variants.items():
-        paths[name] = tmp_path / f"{name}.npz"
-        save_model(_fit(name, training, soap_train, **hyper), paths[name], {"bond_type": name})
-    models = FittedModels.load(paths, SPECIES)
-    # A Zr-Al window narrower than the bonds it is given: bonds outside the series range.
-    windows = dict(WINDOWS, **{"Zr-Al": (3.0, 3.1)})
-    for with_std in (False, True):
-        bonds, soap, mean, std = _reference(models, atoms, with_std)
-        predictor = BondPredictor(models, windows)
-        assert not predictor.predictors["Zr-Zr"].uses_series
-        zr_al = predictor.predictors["Zr-Al"]
-        zr_al_rows = bonds.bond_type == bonds.type_names.index("Zr-Al")
-        assert not zr_al.in_range(bonds.distance[zr_al_rows]).all()
-        result = predictor.predict(soap, bonds, with_std)
-        modelled = result.has_model
-        assert modelled.sum() == sum(bonds.counts()[name] for name in variants)
-        np.testing.assert_allclose(result.mean[modelled], mean[modelled], rtol=1e-8, atol=0)
-        assert np.isnan(result.mean[~modelled]).all()
-        if with_std:
-            np.testing.assert_allclose(result.std[modelled], std[modelled], rtol=1e-8, atol=1e-10)
-
-
-def test_load_rejects_a_model_wired_to_the_wrong_type(trained) -> None:
-    with pytest.raises(InputError, match="Zr-Zr"):
-        FittedModels.load({"Cu-Cu": trained["Zr-Zr"]}, SPECIES)
-    models = FittedModels.load([trained["Cu-Al"]], SPECIES)
-    other = replace(PARAMETERS, n_max=5)
-    with pytest.raises(InputError, match="n_max"):
-        models.check_descriptor(other)
-
-
 def _frame_text(atoms: Atoms, step: int, types: list[int] | None = None) -> str:
     codes = types or [{v: k for k, v in TYPE_MAP.items()}[s] for s in atoms.get_chemical_symbols()]
     lengths = np.diag(np.asarray(atoms.cell))
@@ -178,7 +126,15 @@ def test_infer_frames_outputs_and_bad_frames(trained, tmp_path) -> None:
     log = io.StringIO()
     out = tmp_path / "out"
     summary = infer_frames(
-        dump, "lammps-dump", TYPE_MAP, models, WINDOWS, PARAMETERS, out, "7", log=log
+        dump,
+        "lammps-dump",
+        TYPE_MAP,
+        models,
+        WINDOWS,
+        PARAMETERS,
+        out,
+        inference_names("7"),
+        log=log,
     )
     assert summary.truncated and "truncated" in log.getvalue()
     assert [r.status.split(":")[0] for r in summary.frames] == ["ok", "ok", "skipped", "truncated"]
@@ -233,33 +189,6 @@ def test_infer_frames_outputs_and_bad_frames(trained, tmp_path) -> None:
     )
 
 
-def test_header_matches_a_real_icohplist() -> None:
-    if not REAL_ICOHPLIST.is_file():
-        pytest.skip(f"shared data absent: {REAL_ICOHPLIST}")
-    real = REAL_ICOHPLIST.read_text().splitlines()
-    assert real[0] == ICOHPLIST_HEADER
-    # Column layout: reformatting a real line with the writer's widths reproduces it.
-    from glassbonds.inference.predict import icohplist_text
-    from glassbonds.neighbours import Bonds
-
-    table = read_icohplist(REAL_ICOHPLIST).head(20)
-    symbols = {int(i): s for i, s in zip(table["atom_a"], table["symbol_a"], strict=True)}
-    symbols.update({int(i): s for i, s in zip(table["atom_b"], table["symbol_b"], strict=True)})
-    names = ["X"] * (max(symbols) + 1)
-    for index, symbol in symbols.items():
-        names[index] = symbol
-    bonds = Bonds(
-        table["atom_a"].to_numpy(),
-        table["atom_b"].to_numpy(),
-        table["distance"].to_numpy(),
-        -table[["tx", "ty", "tz"]].to_numpy(),  # the shift S = -T of LOBSTER's translation
-        np.zeros(len(table), dtype=int),
-        ("any",),
-    )
-    text = icohplist_text(bonds, names, table["icohp"].to_numpy())
-    assert text.splitlines()[1:] == real[1:21]
-
-
 def test_frame_selection_and_data_file_input(trained, tmp_path) -> None:
     models = FittedModels.load(trained, SPECIES)
     atoms, other = _structure(31), _structure(32)
@@ -273,7 +202,7 @@ def test_frame_selection_and_data_file_input(trained, tmp_path) -> None:
         WINDOWS,
         PARAMETERS,
         tmp_path / "sel",
-        "1",
+        inference_names("1"),
         frames=[1],
         predictive_std=False,
         log=io.StringIO(),
@@ -296,7 +225,7 @@ def test_frame_selection_and_data_file_input(trained, tmp_path) -> None:
         WINDOWS,
         PARAMETERS,
         tmp_path / "data",
-        "1",
+        inference_names("1"),
         predictive_std=False,
         log=io.StringIO(),
     )
@@ -313,7 +242,7 @@ def test_frame_selection_and_data_file_input(trained, tmp_path) -> None:
         WINDOWS,
         PARAMETERS,
         tmp_path / "dump",
-        "1",
+        inference_names("1"),
         predictive_std=False,
         log=io.StringIO(),
     )
@@ -343,7 +272,7 @@ def test_unknown_atom_type_is_named(trained, tmp_path) -> None:
             WINDOWS,
             PARAMETERS,
             tmp_path / "out",
-            "1",
+            inference_names("1"),
             log=io.StringIO(),
         )
     with pytest.raises(InputError, match="format"):
@@ -355,7 +284,7 @@ def test_unknown_atom_type_is_named(trained, tmp_path) -> None:
             WINDOWS,
             PARAMETERS,
             tmp_path / "out",
-            "1",
+            inference_names("1"),
             log=io.StringIO(),
         )
 
@@ -370,9 +299,16 @@ def test_a_failing_later_frame_leaves_no_frame_files_and_no_summary(trained, tmp
     out = tmp_path / "out"
     with pytest.raises(InputError, match=r"\[4\]"):
         infer_frames(
-            dump, "lammps-dump", TYPE_MAP, models, WINDOWS, PARAMETERS, out, "9",
+            dump,
+            "lammps-dump",
+            TYPE_MAP,
+            models,
+            WINDOWS,
+            PARAMETERS,
+            out,
+            inference_names("9"),
             log=io.StringIO(),
-        )  # fmt: skip
+        )
     # frame 0 went through, but the item failed: nothing of it is left
     assert list(out.iterdir()) == []
 
@@ -384,33 +320,17 @@ def test_info_records_every_model_checksum(trained, tmp_path) -> None:
     dump = tmp_path / "one.dump"
     dump.write_text(_frame_text(_structure(61), 0))
     infer_frames(
-        dump, "lammps-dump", TYPE_MAP, models, WINDOWS, PARAMETERS, tmp_path, "3",
+        dump,
+        "lammps-dump",
+        TYPE_MAP,
+        models,
+        WINDOWS,
+        PARAMETERS,
+        tmp_path,
+        inference_names("3"),
         log=io.StringIO(),
-    )  # fmt: skip
+    )
     info = (tmp_path / "3_0_ICOHPLIST.info").read_text()
     for path in trained.values():
         assert f"# model {Path(path).resolve()} sha256 {sha256(path)}" in info
     assert "SYNTHETIC" not in info  # these models record no synthetic training data
-
-
-@pytest.mark.parametrize("with_std", [False, True])
-def test_fast_paths_apply_the_baseline_and_the_calibrated_std(tmp_path, with_std: bool) -> None:
-    """A model with an exponential baseline and a calibration (model file contract)."""
-    training = _structure(11)
-    soap = soap_vectors(training, PARAMETERS)
-    paths = {}
-    for name in ("Zr-Cu", "Cu-Cu"):
-        model = _fit(name, training, soap, sigma=0.5, gamma=0.01, baseline="exponential")
-        model.amplitude_, model.noise_variance_, model.std_scale_ = 2.5, 1e-3, 1.7
-        paths[name] = tmp_path / f"{name}.npz"
-        save_model(
-            model, paths[name], {"bond_type": name, "descriptor_parameters": PARAMETERS.as_dict()}
-        )
-    models = FittedModels.load(paths, SPECIES)
-    assert models.models["Zr-Cu"].model.baseline_.kind == "exponential"
-    bonds, soap, mean, std = _reference(models, _structure(5), with_std)
-    result = BondPredictor(models, WINDOWS).predict(soap, bonds, with_std)
-    modelled = result.has_model
-    np.testing.assert_allclose(result.mean[modelled], mean[modelled], rtol=1e-8, atol=1e-12)
-    if with_std:
-        np.testing.assert_allclose(result.std[modelled], std[modelled], rtol=1e-8)

@@ -1,0 +1,282 @@
+"""The zeta = 1 series of the study kernel and the predictive-variance maths, in one place.
+
+Used by :class:`~glassbonds.model.kernel.SoapBondKernelRegressor` (``predict``) and by
+inference (:mod:`glassbonds.inference`). Distances in angstrom, -ICOHP in eV.
+
+**Series (exact fast mean).** With ``u = d - c`` the Gaussian distance factor expands as
+``g(d, d_i) = sum_k a_k(u) a_k(u_i)``, ``a_k(u) = exp(-u^2 / 2 sigma^2) (u / sigma)^k / sqrt(k!)``.
+Every ``|a_k| <= 1`` and ``sum_k a_k(u)^2 = 1`` (Poisson weights), so K terms err by at most
+the Poisson tail ``P(N >= K; (u_max / sigma)^2)``, kept below 1e-20. For zeta = 1 the kernel
+is then linear in the feature ``phi(x) = 0.5 a(u) (x) q`` (outer product, ``q = pA + pB``):
+``k(x, x_i) = phi(x) . phi(x_i)`` and ``mean(x) = 0.25 sum_k a_k(u) W_k . q`` with
+``W_k = sum_i alpha_i a_k(u_i) q_i``.
+
+**Predictive std.** ``latent(x) = k(x, x) - k_*^T (K + noise I)^-1 k_*`` (``exact_latent``:
+one triangular solve per bond, O(n^2)), turned into the model file's calibrated std
+``std_scale * sqrt(amplitude * latent + noise_variance)`` (:func:`calibrated_std`).
+
+**Low-rank std for zeta = 1** (:class:`LowRankStd`). ``k_*^T (K + noise I)^-1 k_* =
+phi^T M phi`` with ``M = Phi^T (K + noise I)^-1 Phi``, eigenvalues in [0, 1). Built once per
+model: (1) the SOAP sums of the training bonds span a subspace whose singular values decay
+fast; ``W`` (F x m) keeps the directions above ``soap_rtol`` of the largest; (2) the series
+``a(u)`` over the distance range is compressed to its principal directions ``E`` (K x K')
+above ``distance_rtol``; (3) in the reduced feature ``psi = 0.5 (E^T a) (x) (W^T q)``
+(length K'm) ``M`` is eigendecomposed, ``M = V diag(lambda) V^T``, and truncated to the
+``r`` eigenvalues above ``eigen_floor``. Then per frame: ``y = P_atoms W`` and
+``Z = y T`` per atom (m and K'r numbers per atom), and per bond
+``z_j = sqrt(lambda_j) v_j . psi`` from ``Z[a] + Z[b]``, ``s_r = |z|^2``.
+
+Per-bond check (cheap, from the same numbers): the discarded eigenvalues add at most
+``lambda_{r+1} (|psi|^2 - sum_j z_j^2 / lambda_j)`` to ``s`` (rigorous within the reduced
+space); bonds where that bound could move the calibrated std by more than ``tolerance``
+(relative), or whose SOAP sum lies farther outside the span of ``W`` than the training bonds'
+(``outside_factor`` times their largest relative residual), are flagged and recomputed
+exactly by the caller. The SOAP and distance compression themselves carry no per-bond
+bound: their effect is measured against the exact std in the tests and in
+``bench/bench_inference.py`` (``docs/models.md``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.linalg import eigh, solve_triangular
+from scipy.stats import poisson
+
+SERIES_TOLERANCE = 1e-20
+MAX_SERIES_TERMS = 200
+# Default accuracy of the low-rank std: relative error of the calibrated std.
+STD_TOLERANCE = 1e-3
+
+
+# ----------------------------------------------------------------------------- series
+
+
+def gaussian_series(u: np.ndarray, sigma: float, terms: int) -> np.ndarray:
+    """``a_k(u)`` for k < terms, shape (len(u), terms); each row has unit L2 norm (to 1e-20)."""
+    values = np.empty((u.shape[0], terms))
+    values[:, 0] = np.exp(-0.5 * (u / sigma) ** 2)
+    ratio = u / sigma
+    for k in range(1, terms):
+        values[:, k] = values[:, k - 1] * ratio / np.sqrt(k)
+    return values
+
+
+def series_term_count(half_range: float, sigma: float) -> int | None:
+    """Terms needed for |u| <= half_range (angstrom); None when more than MAX_SERIES_TERMS."""
+    rate = (half_range / sigma) ** 2
+    if rate == 0:
+        return 1
+    counts = np.arange(1, MAX_SERIES_TERMS + 1)
+    small = np.nonzero(poisson.sf(counts - 1, rate) <= SERIES_TOLERANCE)[0]
+    return int(counts[small[0]]) if len(small) else None
+
+
+@dataclass(frozen=True)
+class SeriesExpansion:
+    """The series of one model over a distance range: ``center`` and ``half_range``
+    (angstrom), ``sigma`` (angstrom) and the number of ``terms``."""
+
+    center: float
+    half_range: float
+    sigma: float
+    terms: int
+
+    @classmethod
+    def for_model(cls, model, window: tuple[float, float] | None = None):
+        """The series covering the training distances and ``window`` (angstrom); None when it
+        does not apply (another kernel, zeta != 1, or sigma tiny against the range)."""
+        if model.kernel != "soap_distance" or float(model.zeta) != 1.0:
+            return None
+        low, high = float(model.train_distance_.min()), float(model.train_distance_.max())
+        if window is not None:
+            low, high = min(low, window[0]), max(high, window[1])
+        center, half_range = 0.5 * (low + high), 0.5 * (high - low)
+        terms = series_term_count(half_range, float(model.sigma))
+        return None if terms is None else cls(center, half_range, float(model.sigma), terms)
+
+    def features(self, distance: np.ndarray) -> np.ndarray:
+        """``a_k(d - center)``, shape (len(d), terms)."""
+        return gaussian_series(np.asarray(distance) - self.center, self.sigma, self.terms)
+
+    def in_range(self, distance: np.ndarray) -> np.ndarray:
+        """Bonds the series covers (a rounding margin of 1e-12 angstrom for window edges)."""
+        return np.abs(np.asarray(distance) - self.center) <= self.half_range + 1e-12
+
+
+def series_weights(model, expansion: SeriesExpansion) -> np.ndarray:
+    """``W_k = sum_i alpha_i a_k(u_i) q_i``, shape (terms, F): the whole zeta = 1 model, so
+    that ``mean(x) = baseline(d) + 0.25 sum_k a_k(u) W_k . q``."""
+    train = expansion.features(model.train_distance_)
+    return (train * model.alpha_[:, None]).T @ model.train_soap_sum_
+
+
+# ----------------------------------------------------------------------------- exact std
+
+
+def calibrated_std(model, latent_variance: np.ndarray) -> np.ndarray:
+    """Predictive std (eV) from the latent variance ``k(x,x) - k_*^T K^-1 k_*``:
+    ``std_scale * sqrt(amplitude * max(latent, 0) + noise_variance)`` (``calibration.py``;
+    defaults 1, 0, 1 give the latent std)."""
+    amplitude = float(getattr(model, "amplitude_", 1.0))
+    variance = amplitude * np.maximum(latent_variance, 0.0) + float(
+        getattr(model, "noise_variance_", 0.0)
+    )
+    return float(getattr(model, "std_scale_", 1.0)) * np.sqrt(variance)
+
+
+def exact_latent(model, k_star: np.ndarray, prior: np.ndarray) -> np.ndarray:
+    """Latent variance of bonds with kernel rows ``k_star`` (n_bonds, n_train) and
+    ``prior = k(x, x)``: exact GPR, or the projected-process (DTC) variance
+    ``k(x,x) - q(x,x) + noise k_m^T A^-1 k_m`` for a Nystrom model."""
+    v = solve_triangular(model.cholesky_, k_star.T, lower=True, check_finite=False)
+    if getattr(model, "landmark_cholesky_", None) is None:
+        return prior - np.einsum("ij,ij->j", v, v)
+    w = solve_triangular(model.landmark_cholesky_, k_star.T, lower=True, check_finite=False)
+    return prior - np.einsum("ij,ij->j", w, w) + model.noise_ * np.einsum("ij,ij->j", v, v)
+
+
+# ----------------------------------------------------------------------------- low rank
+
+
+@dataclass
+class LowRankStd:
+    """Low-rank predictive std of one exact zeta = 1 model (see the module docstring)."""
+
+    model: object
+    expansion: SeriesExpansion
+    soap_basis: np.ndarray  # W (F, m)
+    distance_basis: np.ndarray  # E (terms, K')
+    projection: np.ndarray  # T (K', m, r): Z_k = y @ T_k
+    eigenvalues: np.ndarray  # lambda_1..r
+    next_eigenvalue: float  # lambda_{r+1} (0 when nothing was discarded)
+    outside_limit: float  # largest accepted relative SOAP residual |q_perp|^2 / |q|^2
+    tolerance: float
+
+    @classmethod
+    def build(
+        cls,
+        model,
+        expansion: SeriesExpansion,
+        tolerance: float = STD_TOLERANCE,
+        soap_rtol: float = 3e-4,
+        distance_rtol: float = 1e-6,
+        eigen_floor: float = 3e-3,
+        outside_factor: float = 10.0,
+    ) -> LowRankStd | None:
+        """None for a Nystrom model (its DTC variance has another form) and when the
+        training SOAP sums have no low-rank structure (the exact std is then cheaper)."""
+        if getattr(model, "landmark_cholesky_", None) is not None:
+            return None
+        q_train = model.train_soap_sum_
+        n = q_train.shape[0]
+        # (1) SOAP subspace from the eigenvectors of the training Gram Q Q^T (n x n).
+        # Only the eigenpairs above soap_rtol^2 * trace are computed (LAPACK evr; the trace
+        # bounds the largest eigenvalue, which holds most of it for SOAP sums).
+        gram = q_train @ q_train.T
+        threshold = (soap_rtol**2) * float(np.trace(gram))
+        gram_values, gram_vectors = eigh(gram, subset_by_value=(threshold, np.inf), driver="evr")
+        order = np.argsort(gram_values)[::-1]
+        singular = np.sqrt(np.maximum(gram_values[order], 0.0))
+        m = max(1, len(singular))
+        y_train = gram_vectors[:, order] * singular  # Q W, (n, m)
+        soap_basis = q_train.T @ (gram_vectors[:, order] / singular)  # (F, m)
+        norms = np.einsum("ij,ij->i", q_train, q_train)
+        residual = np.maximum(norms - np.einsum("ij,ij->i", y_train, y_train), 0.0)
+        outside_limit = outside_factor * float(np.max(residual / np.maximum(norms, 1e-300)))
+        # (2) Distance directions of the series over the training bonds and the range.
+        a_train = expansion.features(model.train_distance_)
+        grid = expansion.center + np.linspace(-1.0, 1.0, 257) * expansion.half_range
+        _, dist_singular, dist_vectors = np.linalg.svd(
+            np.vstack([a_train, expansion.features(grid)]), full_matrices=False
+        )
+        k_reduced = max(1, int(np.sum(dist_singular > distance_rtol * dist_singular[0])))
+        distance_basis = dist_vectors[:k_reduced].T  # (terms, K')
+        # Worth it only when the per-atom work K' r m + m F (r <= min(n, K' m)) is well
+        # below the exact path's n F per atom plus n^2 per bond (>= 2 bonds per atom).
+        n_features = q_train.shape[1]
+        fast_cost = m * n_features + k_reduced * min(n, k_reduced * m) * m
+        if fast_cost > 0.5 * (n * n_features + 2 * n * n):
+            return None
+        # (3) M in the reduced features psi = 0.5 (E^T a) (x) y: C = L^-1 Psi, M = C^T C.
+        a_reduced = a_train @ distance_basis
+        psi = 0.5 * (a_reduced[:, :, None] * y_train[:, None, :]).reshape(n, -1)
+        c = solve_triangular(model.cholesky_, psi, lower=True, check_finite=False)
+        small = c.shape[1] <= n
+        product = c.T @ c if small else c @ c.T
+        # Eigenpairs above eigen_floor / 10: those above eigen_floor are kept, the largest
+        # of the others bounds what is discarded (eigen_floor / 10 when there is none).
+        values, vectors = eigh(product, subset_by_value=(0.1 * eigen_floor, np.inf), driver="evr")
+        order = np.argsort(values)[::-1]
+        values, vectors = values[order], vectors[:, order]
+        r = int(np.sum(values > eigen_floor))
+        if r == 0:
+            return None
+        next_eigenvalue = float(values[r]) if len(values) > r else 0.1 * eigen_floor
+        values, vectors = values[:r], vectors[:, :r]
+        if not small:
+            vectors = (c.T @ vectors) / np.sqrt(values)
+        # T[k, l, j] = sqrt(lambda_j) V[(k, l), j]: Z_k = y @ T_k gives per atom, per series
+        # direction k, the weighted projections onto the kept eigenvectors.
+        projection = np.ascontiguousarray((vectors * np.sqrt(values)).reshape(k_reduced, m, r))
+        return cls(
+            model,
+            expansion,
+            np.ascontiguousarray(soap_basis),
+            distance_basis,
+            projection,
+            values,
+            next_eigenvalue,
+            outside_limit,
+            float(tolerance),
+        )
+
+    @property
+    def rank(self) -> int:
+        return int(self.eigenvalues.shape[0])
+
+    def project_atoms(self, soap: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per atom: ``y = p W`` (atoms, m) and ``Z_k = y T_k`` as (K', atoms, r), so that
+        one series direction's rows are contiguous."""
+        y = soap @ self.soap_basis
+        z = np.empty((self.projection.shape[0], len(y), self.rank))
+        for k, t_k in enumerate(self.projection):
+            np.matmul(y, t_k, out=z[k])
+        return y, z
+
+    def latent(
+        self,
+        y: np.ndarray,
+        z_atoms: np.ndarray,
+        atom_a: np.ndarray,
+        atom_b: np.ndarray,
+        distance: np.ndarray,
+        prior: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Latent variance of bonds (atom indices into ``project_atoms``) and a bool mask of the
+        bonds that pass the per-bond check (the others must be recomputed exactly)."""
+        a_reduced = self.expansion.features(distance) @ self.distance_basis
+        z = np.zeros((len(distance), self.rank))
+        for k, z_k in enumerate(z_atoms):
+            z += a_reduced[:, k, None] * (z_k[atom_a] + z_k[atom_b])
+        z *= 0.5
+        s_r = np.einsum("ij,ij->i", z, z)
+        latent = prior - s_r
+        y_sum = y[atom_a] + y[atom_b]
+        y_norm = np.einsum("ij,ij->i", y_sum, y_sum)
+        psi_norm = 0.25 * np.einsum("ij,ij->i", a_reduced, a_reduced) * y_norm
+        captured = np.einsum("ij,ij->i", z, z / self.eigenvalues)
+        bound = self.next_eigenvalue * np.maximum(psi_norm - captured, 0.0)
+        q_norm = 4.0 * prior
+        outside = np.maximum(q_norm - y_norm, 0.0) / np.maximum(q_norm, 1e-300)
+        # Relative change of the calibrated std when the variance drops by amplitude * bound.
+        model = self.model
+        amplitude = float(getattr(model, "amplitude_", 1.0))
+        variance = amplitude * np.maximum(latent, 0.0) + float(
+            getattr(model, "noise_variance_", 0.0)
+        )
+        with np.errstate(divide="ignore", invalid="ignore"):
+            relative = 1.0 - np.sqrt(np.maximum(variance - amplitude * bound, 0.0) / variance)
+        ok = (variance > 0) & (relative <= 0.5 * self.tolerance) & (outside <= self.outside_limit)
+        return latent, ok
