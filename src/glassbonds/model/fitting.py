@@ -23,7 +23,6 @@ from glassbonds.model.bonds import (
     Hyperparameters,
     _require,
     check_bond_set,
-    check_same_descriptors,
 )
 from glassbonds.model.figures import pyplot_free_figure, save_figure
 from glassbonds.model.files import save_model
