@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 from ase.io import read
 
 from glassbonds.inference.atom_maps import atom_sums, write_atom_map
-from glassbonds.inference.frames import infer_frames
 from glassbonds.inference.models import FittedModels
 from glassbonds.neighbours import find_bonds_in_atoms
-from tests.factories import SPECIES, WINDOWS, inference_names
+from tests.factories import SPECIES, WINDOWS
 from tests.inference.test_frames import (
-    PARAMETERS,
-    TYPE_MAP,
     _frame_text,
     _structure,
+    infer_dump,
     trained,  # noqa: F401  (module fixture)
 )
 
@@ -45,17 +41,7 @@ def test_inference_writes_a_map_per_frame(trained, tmp_path):  # noqa: F811
     atoms = _structure(71)
     dump = tmp_path / "one.dump"
     dump.write_text(_frame_text(atoms, 0))
-    infer_frames(
-        dump,
-        "lammps-dump",
-        TYPE_MAP,
-        models,
-        WINDOWS,
-        PARAMETERS,
-        tmp_path,
-        inference_names("5"),
-        log=io.StringIO(),
-    )
+    infer_dump(models, dump, tmp_path, "5")
     mapped = read(tmp_path / "5_0_atoms.xyz")
     icohp = np.loadtxt(tmp_path / "5_0_ICOHPLIST.lobster", skiprows=1, usecols=7)
     # +ICOHP in the ICOHPLIST, -ICOHP summed per atom: every bond counted twice

@@ -33,6 +33,22 @@ TYPE_MAP = {1: "Zr", 2: "Cu", 3: "Al"}
 PARAMETERS = replace(study_soap_parameters(SPECIES), n_max=4, l_max=3)
 
 
+def infer_dump(models, structure, out, item, fmt="lammps-dump", **options):
+    """infer_frames on a test structure file with this module's types, windows and SOAP."""
+    return infer_frames(
+        structure,
+        fmt,
+        TYPE_MAP,
+        models,
+        WINDOWS,
+        PARAMETERS,
+        out,
+        inference_names(item),
+        log=io.StringIO(),
+        **options,
+    )
+
+
 def _structure(seed: int, repeat: int = 3) -> Atoms:
     """A jittered fcc cell (nearest neighbours ~2.9 A) with random Zr/Cu/Al."""
     rng = np.random.default_rng(seed)
@@ -194,19 +210,7 @@ def test_frame_selection_and_data_file_input(trained, tmp_path) -> None:
     atoms, other = _structure(31), _structure(32)
     dump = tmp_path / "run.dump"
     dump.write_text(_frame_text(atoms, 10) + _frame_text(other, 20))
-    infer_frames(
-        dump,
-        "lammps-dump",
-        TYPE_MAP,
-        models,
-        WINDOWS,
-        PARAMETERS,
-        tmp_path / "sel",
-        inference_names("1"),
-        frames=[1],
-        predictive_std=False,
-        log=io.StringIO(),
-    )
+    infer_dump(models, dump, tmp_path / "sel", "1", frames=[1], predictive_std=False)
     assert sorted(p.name for p in (tmp_path / "sel").iterdir()) == [
         "1_20_ICOHPLIST.info",
         "1_20_ICOHPLIST.lobster",
@@ -217,18 +221,7 @@ def test_frame_selection_and_data_file_input(trained, tmp_path) -> None:
     # A data file, read directly and through tools/data_to_dump.py, gives the same file.
     data = tmp_path / "cell.data"
     write_lammps_data(data, atoms, specorder=list(SPECIES), atom_style="atomic")
-    infer_frames(
-        data,
-        "lammps-data",
-        TYPE_MAP,
-        models,
-        WINDOWS,
-        PARAMETERS,
-        tmp_path / "data",
-        inference_names("1"),
-        predictive_std=False,
-        log=io.StringIO(),
-    )
+    infer_dump(models, data, tmp_path / "data", "1", fmt="lammps-data", predictive_std=False)
     spec = importlib.util.spec_from_file_location("data_to_dump", ROOT / "tools/data_to_dump.py")
     tool = importlib.util.module_from_spec(spec)
     sys.modules["data_to_dump"] = tool
@@ -264,29 +257,9 @@ def test_unknown_atom_type_is_named(trained, tmp_path) -> None:
     dump = tmp_path / "bad.dump"
     dump.write_text(_frame_text(atoms, 0, types))
     with pytest.raises(InputError, match=r"\[4\]"):
-        infer_frames(
-            dump,
-            "lammps-dump",
-            TYPE_MAP,
-            models,
-            WINDOWS,
-            PARAMETERS,
-            tmp_path / "out",
-            inference_names("1"),
-            log=io.StringIO(),
-        )
+        infer_dump(models, dump, tmp_path / "out", "1")
     with pytest.raises(InputError, match="format"):
-        infer_frames(
-            dump,
-            "xyz",
-            TYPE_MAP,
-            models,
-            WINDOWS,
-            PARAMETERS,
-            tmp_path / "out",
-            inference_names("1"),
-            log=io.StringIO(),
-        )
+        infer_dump(models, dump, tmp_path / "out", "1", fmt="xyz")
 
 
 def test_a_failing_later_frame_leaves_no_frame_files_and_no_summary(trained, tmp_path) -> None:
@@ -298,17 +271,7 @@ def test_a_failing_later_frame_leaves_no_frame_files_and_no_summary(trained, tmp
     dump.write_text(_frame_text(good, 0) + _frame_text(bad, 100, types))
     out = tmp_path / "out"
     with pytest.raises(InputError, match=r"\[4\]"):
-        infer_frames(
-            dump,
-            "lammps-dump",
-            TYPE_MAP,
-            models,
-            WINDOWS,
-            PARAMETERS,
-            out,
-            inference_names("9"),
-            log=io.StringIO(),
-        )
+        infer_dump(models, dump, out, "9")
     # frame 0 went through, but the item failed: nothing of it is left
     assert list(out.iterdir()) == []
 
@@ -319,17 +282,7 @@ def test_info_records_every_model_checksum(trained, tmp_path) -> None:
     models = FittedModels.load(trained, SPECIES)
     dump = tmp_path / "one.dump"
     dump.write_text(_frame_text(_structure(61), 0))
-    infer_frames(
-        dump,
-        "lammps-dump",
-        TYPE_MAP,
-        models,
-        WINDOWS,
-        PARAMETERS,
-        tmp_path,
-        inference_names("3"),
-        log=io.StringIO(),
-    )
+    infer_dump(models, dump, tmp_path, "3")
     info = (tmp_path / "3_0_ICOHPLIST.info").read_text()
     for path in trained.values():
         assert f"# model {Path(path).resolve()} sha256 {sha256(path)}" in info
