@@ -417,7 +417,8 @@ def _is_zombie(pid: int) -> bool:
         return True
 
 
-ARRAY_SNAKEFILE = """\
+# Two pw.x sub-runs "a" and "b" as one-rule Snakefiles; PW_SHELL is the rule's shell command.
+PW_SNAKEFILE = """\
 rule all:
     input:
         expand("{s}.scf.out", s=["a", "b"]),
@@ -433,12 +434,19 @@ rule pw:
         mem_mb=500,
         runtime=10,
     shell:
+PW_SHELL
+"""
+
+ARRAY_SNAKEFILE = PW_SNAKEFILE.replace(
+    "PW_SHELL\n",
+    """\
         "date +%s.%N > {wildcards.s}.start; "
         "OMP_NUM_THREADS=1 pw.x -input {input} > {output}.tmp; "
         "date +%s.%N > {wildcards.s}.end; "
         "echo SLURM_JOB_ID=$SLURM_JOB_ID SLURM_ARRAY_TASK_ID=$SLURM_ARRAY_TASK_ID >> {output}.tmp; "
         "mv {output}.tmp {output}"
-"""
+""",
+)
 
 
 @pytest.mark.slow
@@ -503,25 +511,13 @@ def test_two_pw_subruns_of_one_array_job_overlap(
     assert max(s for s, _ in spans.values()) < min(e for _, e in spans.values()), spans
 
 
-RESUME_SNAKEFILE = """\
-rule all:
-    input:
-        expand("{s}.scf.out", s=["a", "b"]),
-
-
-rule pw:
-    input:
-        "{s}.scf.in",
-    output:
-        "{s}.scf.out",
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=10,
-    shell:
+RESUME_SNAKEFILE = PW_SNAKEFILE.replace(
+    "PW_SHELL\n",
+    """\
         "echo $SLURM_JOB_ID > {wildcards.s}.jobid; "
         "OMP_NUM_THREADS=1 pw.x -input {input} > {output}.tmp && mv {output}.tmp {output}"
-"""
+""",
+)
 
 
 def write_pw_inputs(work: Path, names: str, ecutwfc: float) -> None:
