@@ -11,7 +11,7 @@ from snakemake.utils import validate
 from glassbonds import config_defaults
 from glassbonds.cells import transformations_from_config
 from glassbonds.errors import InputError
-from glassbonds.io.lobster import LobsterSettings
+from glassbonds.io.lobster_inputs import LobsterSettings
 from glassbonds.io.qe import ScfSettings
 from glassbonds.subrun_status import LobsterQuality
 

@@ -12,7 +12,8 @@ import numpy as np
 from ase.io import read
 
 from glassbonds.inference.writers import icohplist_text
-from glassbonds.io.lobster import read_icohplist, read_neighbour_list
+from glassbonds.io.lobster import read_icohplist
+from glassbonds.io.lobster_inputs import read_neighbour_list
 from glassbonds.neighbours import find_bonds_in_atoms
 from glassbonds.synthetic_lobster import synthetic_icohp
 

@@ -19,7 +19,7 @@ Two kinds:
     For the PBSSDB scale benchmark: one composition (Zr49Cu49Al2) with 40 runs x 15 sub-runs
     of 100 atoms: random dense cells (random sequential addition with a minimum distance in
     a cube of side ``--side`` angstrom) and the study's 15 transformations, then per sub-run
-    ``<NC>.xyz``, ``lobsterin-quippy`` (``io.lobster.neighbour_list_text``, SOAP cutoff),
+    ``<NC>.xyz``, ``lobsterin-quippy`` (``io.lobster_inputs.neighbour_list_text``, SOAP cutoff),
     ``ICOHPLIST.lobster`` (``synthetic_lobster.synthetic_icohp`` + ``io.lobster.icohplist_text``),
     ``subrun.status`` (DONE) and ``SOAPS.npz`` with random L2-normalised 2100-long vectors
     recorded with the study's SOAP parameters (``study_soap_parameters()``) (real SOAP for 600
@@ -52,7 +52,8 @@ from glassbonds.config_defaults import (
 )
 from glassbonds.descriptors import save_soap
 from glassbonds.files import atomic_path, write_text
-from glassbonds.io.lobster import LobsterSettings, icohplist_text, neighbour_list_text
+from glassbonds.io.lobster import icohplist_text
+from glassbonds.io.lobster_inputs import LobsterSettings, neighbour_list_text
 from glassbonds.subrun_status import StatusCode, SubRunStatus, write_status_file
 from glassbonds.synthetic_lobster import synthetic_icohp
 from glassbonds.tree import SubRun

@@ -18,7 +18,7 @@ from glassbonds.cells import deform, transformations_from_config
 from glassbonds.errors import InputError
 from glassbonds.files import atomic_path, write_text
 from glassbonds.io.lammps import last_dump_frame
-from glassbonds.io.lobster import LobsterSettings, lobsterin_text, neighbour_list_text
+from glassbonds.io.lobster_inputs import LobsterSettings, lobsterin_text, neighbour_list_text
 from glassbonds.io.qe import ScfSettings, basis_function_count, scf_input
 
 

@@ -15,7 +15,8 @@ from glassbonds.database.clusters import subrun_clusters
 from glassbonds.database.pcssdb import build_pcssdb, load_clusters, write_pcssdb
 from glassbonds.database.subruns import SubRunFiles
 from glassbonds.descriptors import save_soap, soap_vectors
-from glassbonds.io.lobster import read_icohplist, read_neighbour_list
+from glassbonds.io.lobster import read_icohplist
+from glassbonds.io.lobster_inputs import read_neighbour_list
 from glassbonds.subrun_status import determine_status
 from glassbonds.tree import SubRun
 

@@ -84,7 +84,7 @@ def subrun_clusters(
     """Clusters of one sub-run, in the order of the neighbour list's centres.
 
     ``icohp`` is :func:`glassbonds.io.lobster.read_icohplist`'s table, ``neighbours``
-    :func:`glassbonds.io.lobster.read_neighbour_list`'s. A pair found only through its
+    :func:`glassbonds.io.lobster_inputs.read_neighbour_list`'s. A pair found only through its
     single ICOHPLIST listing counts as found when the listed distance equals the pair's
     distance within ``distance_tolerance`` angstrom; otherwise it is missing and
     ``counts["distance mismatches"]`` grows. Missing pairs are labelled neighbour first, as

@@ -23,7 +23,8 @@ from ase.io import read as read_structure
 from glassbonds.descriptors import check_same_descriptor, load_soap
 from glassbonds.errors import InputError
 from glassbonds.files import sha256
-from glassbonds.io.lobster import read_icohplist, read_neighbour_list
+from glassbonds.io.lobster import read_icohplist
+from glassbonds.io.lobster_inputs import read_neighbour_list
 from glassbonds.subrun_status import StatusCode, read_status_file
 from glassbonds.tree import SubRun
 
