@@ -34,6 +34,7 @@ with rule_log(snakemake.log[0]):  # noqa: F821
         lobsterout=sm.params.lobsterout,
         quality=LobsterQuality.from_config(sm.params.quality),
         pseudo_dirs=tuple(sm.params.pseudo_dirs),
+        scf_attempts=sm.input.get("scf_attempts") or sm.params.get("scf_attempts"),
     )
     parameters = SoapParameters.from_config(sm.params.species, sm.params.soap)
     try:

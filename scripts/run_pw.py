@@ -27,6 +27,7 @@ with rule_log(snakemake.log[0]):  # noqa: F821
         command,
         sm.input.scf_in,
         sm.output.scf_out,
+        sm.output.attempts,
         workdir=Path(sm.output.scf_out).parent,
         policy=RecoveryPolicy.from_mapping(qe.get("recovery"), "config key qe.recovery"),
         log=sys.stdout,

@@ -17,7 +17,7 @@ from ase.io.espresso import read_fortran_namelist
 
 from glassbonds.errors import InputError
 from glassbonds.io.qe import PwRunError, read_scf_outcome, scf_input
-from glassbonds.io.scf_attempts import SCF_ATTEMPTS_FILE, read_scf_attempts
+from glassbonds.io.scf_attempts import read_scf_attempts
 from glassbonds.io.scf_recovery import (
     DEFAULT_LADDER,
     RecoveryPolicy,
@@ -36,6 +36,13 @@ from tests.factories import scf_settings
 
 REPO = Path(__file__).resolve().parents[1]
 RESOURCES = REPO / "resources" / "pseudopotentials"
+
+SCF_ATTEMPTS_FILE = "scf.attempts"  # the name rule qe_scf gives the record
+
+
+def attempts_of(scf_out: Path) -> Path:
+    """The record's path beside a sub-run's scf.out, as the workflow lays it out."""
+    return scf_out.parent / SCF_ATTEMPTS_FILE
 
 
 def electrons(text: str) -> dict:
@@ -145,7 +152,9 @@ def test_cholesky_error_is_recovered_with_lower_mixing(
     tmp_path: Path, fake: tuple[Path, Path]
 ) -> None:
     scf_in, scf_out = fake
-    record = run_pw_with_recovery(fake_command(tmp_path, "cholesky"), scf_in, scf_out, tmp_path)
+    record = run_pw_with_recovery(
+        fake_command(tmp_path, "cholesky"), scf_in, scf_out, attempts_of(scf_out), tmp_path
+    )
     assert record.converged_attempt == 2 and record.final_attempt == 2 and record.recovered
     first, second = record.attempts
     assert first.result == "recoverable_error" and "cholesky" in (first.error or "")
@@ -157,7 +166,7 @@ def test_cholesky_error_is_recovered_with_lower_mixing(
     assert (sub / "X.scf.in.attempt1").read_text() == scf_in.read_text()
     assert electrons((sub / "X.scf.in.attempt2").read_text())["mixing_beta"] == 0.2
     assert scf_out.read_text() == (sub / "X.scf.out.attempt2").read_text()
-    assert read_scf_attempts(sub) == record
+    assert read_scf_attempts(sub / SCF_ATTEMPTS_FILE) == record
     assert json.loads((sub / SCF_ATTEMPTS_FILE).read_text())["converged_attempt"] == 2
 
 
@@ -165,8 +174,10 @@ def test_status_and_database_provenance_record_the_recovery(
     tmp_path: Path, fake: tuple[Path, Path]
 ) -> None:
     scf_in, scf_out = fake
-    run_pw_with_recovery(fake_command(tmp_path, "cholesky"), scf_in, scf_out, tmp_path)
-    status = determine_status(scf_out, None, None)
+    run_pw_with_recovery(
+        fake_command(tmp_path, "cholesky"), scf_in, scf_out, attempts_of(scf_out), tmp_path
+    )
+    status = determine_status(scf_out, None, None, scf_attempts=attempts_of(scf_out))
     assert status.scf_converged and status.code == StatusCode.SCF_CONVERGED_BUT_NO_ICOHP
     assert "scf converged at attempt 2 of 2 (mixing_beta=0.2)" in status.reason
     attempts = status.scf_attempts
@@ -194,13 +205,20 @@ def test_status_without_record_or_with_a_broken_one(
     tmp_path: Path, fake: tuple[Path, Path]
 ) -> None:
     scf_in, scf_out = fake
-    run_pw_with_recovery(fake_command(tmp_path, "ok"), scf_in, scf_out, tmp_path)
-    assert determine_status(scf_out, None, None).scf_attempts["converged_attempt"] == 1
+    run_pw_with_recovery(
+        fake_command(tmp_path, "ok"), scf_in, scf_out, attempts_of(scf_out), tmp_path
+    )
+    assert (
+        determine_status(scf_out, None, None, scf_attempts=attempts_of(scf_out)).scf_attempts[
+            "converged_attempt"
+        ]
+        == 1
+    )
     (scf_out.parent / SCF_ATTEMPTS_FILE).unlink()
-    status = determine_status(scf_out, None, None)
+    status = determine_status(scf_out, None, None, scf_attempts=attempts_of(scf_out))
     assert status.scf_attempts is None and "attempt" not in status.reason
     (scf_out.parent / SCF_ATTEMPTS_FILE).write_text("{cut")
-    status = determine_status(scf_out, None, None)
+    status = determine_status(scf_out, None, None, scf_attempts=attempts_of(scf_out))
     assert SCF_ATTEMPTS_FILE in status.scf_attempts["unreadable"]
     assert "not a readable scf attempts record" in status.reason
 
@@ -236,7 +254,9 @@ def test_first_attempt_converged_leaves_no_attempt_files(
 ) -> None:
     scf_in, scf_out = fake
     (scf_out.parent / "X.scf.out.attempt3").write_text("stale, from an earlier run")
-    record = run_pw_with_recovery(fake_command(tmp_path, "ok"), scf_in, scf_out, tmp_path)
+    record = run_pw_with_recovery(
+        fake_command(tmp_path, "ok"), scf_in, scf_out, attempts_of(scf_out), tmp_path
+    )
     assert record.converged_attempt == 1 and not record.recovered
     assert record.attempts[0].input == "X.scf.in" and record.attempts[0].output == "X.scf.out"
     assert {p.name for p in scf_out.parent.iterdir()} == {
@@ -249,19 +269,21 @@ def test_first_attempt_converged_leaves_no_attempt_files(
 def test_unknown_error_is_not_retried_and_is_kept(tmp_path: Path, fake: tuple[Path, Path]) -> None:
     scf_in, scf_out = fake
     with pytest.raises(PwRunError, match=r"does not handle.*Error in routine readpp"):
-        run_pw_with_recovery(fake_command(tmp_path, "unknown"), scf_in, scf_out, tmp_path)
+        run_pw_with_recovery(
+            fake_command(tmp_path, "unknown"), scf_in, scf_out, attempts_of(scf_out), tmp_path
+        )
     assert not scf_out.exists()
-    record = read_scf_attempts(scf_out.parent)
+    record = read_scf_attempts(attempts_of(scf_out))
     assert record is not None and len(record.attempts) == 1
     assert record.attempts[0].result == "error" and record.converged_attempt is None
     assert "Zr.UPF not found" in (scf_out.parent / "X.scf.out.attempt1").read_text()
 
 
 def test_missing_or_foreign_record(tmp_path: Path) -> None:
-    assert read_scf_attempts(tmp_path) is None
+    assert read_scf_attempts(tmp_path / SCF_ATTEMPTS_FILE) is None
     (tmp_path / SCF_ATTEMPTS_FILE).write_text('{"format": "other"}')
     with pytest.raises(InputError, match=SCF_ATTEMPTS_FILE):
-        read_scf_attempts(tmp_path)
+        read_scf_attempts(tmp_path / SCF_ATTEMPTS_FILE)
 
 
 # --- the real pw.x ----------------------------------------------------------------------------
@@ -304,7 +326,9 @@ def test_real_pw_converges_at_a_later_attempt(tmp_path: Path, cu_pseudo: Path) -
         {"attempts": 3, "ladder": [{"mixing_beta": 0.3}, {"electron_maxstep": 100}]}
     )
     log = tmp_path / "pw.log"
-    record = run_pw_with_recovery("pw.x", scf_in, scf_out, scf_out.parent, policy, log, scratch)
+    record = run_pw_with_recovery(
+        "pw.x", scf_in, scf_out, attempts_of(scf_out), scf_out.parent, policy, log, scratch
+    )
     assert [a.result for a in record.attempts] == ["not_converged", "not_converged", "converged"]
     assert record.converged_attempt == 3 and record.final_attempt == 3
     # Attempts 2 and 3 restart from the charge density pw.x left after the attempt before.
@@ -325,8 +349,11 @@ def test_real_pw_converges_at_a_later_attempt(tmp_path: Path, cu_pseudo: Path) -
     assert final.converged and final.total_energy_ry is not None
     assert scf_out.read_text() == scf_out.with_name("Cu8.scf.out.attempt3").read_text()
     assert "The initial density is read from file" in scf_out.read_text()
-    assert determine_status(scf_out, None, None).code == StatusCode.SCF_CONVERGED_BUT_NO_ICOHP
-    assert read_scf_attempts(scf_out.parent) == record
+    assert (
+        determine_status(scf_out, None, None, scf_attempts=attempts_of(scf_out)).code
+        == StatusCode.SCF_CONVERGED_BUT_NO_ICOHP
+    )
+    assert read_scf_attempts(attempts_of(scf_out)) == record
     assert "scf attempt 3/3" in log.read_text()
 
 
@@ -336,10 +363,12 @@ def test_real_pw_that_never_converges_ends_with_the_study_status(
 ) -> None:
     scf_in, scf_out, scratch = tiny_subrun(tmp_path, cu_pseudo, maxstep=2)
     policy = RecoveryPolicy.from_mapping({"attempts": 2, "ladder": [{"mixing_beta": 0.2}]})
-    record = run_pw_with_recovery("pw.x", scf_in, scf_out, scf_out.parent, policy, None, scratch)
+    record = run_pw_with_recovery(
+        "pw.x", scf_in, scf_out, attempts_of(scf_out), scf_out.parent, policy, None, scratch
+    )
     assert record.converged_attempt is None and record.final_attempt == 2
     assert [a.result for a in record.attempts] == ["not_converged", "not_converged"]
     assert scf_out.read_text() == scf_out.with_name("Cu8.scf.out.attempt2").read_text()
-    status = determine_status(scf_out, None, None)
+    status = determine_status(scf_out, None, None, scf_attempts=attempts_of(scf_out))
     assert not status.scf_converged
     assert status.code in (StatusCode.SCF_NOT_CONVERGED, StatusCode.SCF_NOT_CONVERGED_AND_NO_ICOHP)

@@ -206,12 +206,14 @@ def determine_status(
     lobsterout: str | Path | None = None,
     quality: LobsterQuality | None = None,
     pseudo_dirs: tuple[str | Path, ...] = (),
+    scf_attempts: str | Path | None = None,
 ) -> SubRunStatus:
     """Apply the decision table of the module docstring to a sub-run's files.
 
     ``lobsterout`` (default: beside ``lobster_log``) supplies the program line when the
     ``.lb.out`` has none; ``quality`` (default: the config schema's thresholds,
-    ``LobsterQuality.from_config(None)``) gives code 8.
+    ``LobsterQuality.from_config(None)``) gives code 8; ``scf_attempts`` is the scf
+    recovery's record (absent or None: no recovery recorded).
     """
     quality = quality or LobsterQuality.from_config(None)
     scf_exists = scf_out is not None and Path(scf_out).is_file()
@@ -243,7 +245,7 @@ def determine_status(
         "lobster_warnings": log.warnings if log else (),
     }
 
-    attempts = attempts_summary(Path(scf_out).parent) if scf_exists else None
+    attempts = attempts_summary(scf_attempts) if scf_exists and scf_attempts else None
     note = attempts_note(attempts)
 
     def status(code: StatusCode, reason: str) -> SubRunStatus:

@@ -196,7 +196,7 @@ SCRATCH_DIR = f"{os.path.abspath(config['qe']['scratch_dir'])}/{{nc}}/{{nat}}/{{
 
 def status_evidence(**patterns):
     """Inputs and params of describe_subrun for the files a status is read from (scf.out,
-    LOBSTER's log, ICOHPLIST). Adopted tree: those that exist are inputs (a function) and
+    scf.attempts, LOBSTER's log, ICOHPLIST). Adopted tree: those that exist are inputs (a function) and
     all are params (read as absent when missing). Otherwise plain input patterns and no
     params: no Python per job, which shows in dry-runs of 4,500 sub-runs."""
     if config["subrun_source"] != "existing":

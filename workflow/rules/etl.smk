@@ -1,10 +1,11 @@
 # ETL model: sub-run status and SOAP descriptors, per-composition PBSSDB, mixed databases.
 
 
-# scf.out, LOBSTER's log and ICOHPLIST: written by rules qe_scf and lobster; inputs when
-# present (an adopted tree may lack them), read as absent otherwise
+# scf.out and its attempts record, LOBSTER's log and ICOHPLIST: written by rules qe_scf
+# and lobster; inputs when present (an adopted tree may lack them), else read as absent
 STATUS_INPUT_FUNCTIONS, STATUS_INPUT_FILES, STATUS_PATH_PARAMS = status_evidence(
     scf_out=f"{SUBRUN_DIR}/{{nc}}.scf.out",
+    scf_attempts=f"{SUBRUN_DIR}/scf.attempts",
     lobster_log=f"{SUBRUN_DIR}/{{nc}}.lb.out",
     icohplist=f"{SUBRUN_DIR}/ICOHPLIST.lobster",
 )

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from glassbonds.errors import InputError
 
-SCF_ATTEMPTS_FILE = "scf.attempts"  # JSON, in the sub-run directory, beside <NC>.scf.out
 SCF_ATTEMPTS_FORMAT = "glassbonds-scf-attempts/1"
 
 
@@ -97,14 +96,12 @@ class ScfAttempts:
 
 
 def read_scf_attempts(path: str | Path) -> ScfAttempts | None:
-    """The ``scf.attempts`` record of a sub-run: ``path`` is the file or the sub-run directory.
+    """The ``scf.attempts`` record of a sub-run at ``path``.
 
     None when there is no record (a sub-run run before the recovery existed, or adopted
     from the study); an unreadable record is an :class:`InputError` naming the file.
     """
     path = Path(path)
-    if path.is_dir():
-        path = path / SCF_ATTEMPTS_FILE
     if not path.is_file():
         return None
     try:
@@ -124,11 +121,11 @@ def read_scf_attempts(path: str | Path) -> ScfAttempts | None:
         ) from None
 
 
-def attempts_summary(subrun_dir: str | Path) -> dict | None:
-    """:meth:`ScfAttempts.summary` of a sub-run directory's record (None: no record); an
+def attempts_summary(path: str | Path) -> dict | None:
+    """:meth:`ScfAttempts.summary` of the record at ``path`` (None: no record); an
     unreadable record gives ``{"unreadable": message}`` so that the status records it."""
     try:
-        record = read_scf_attempts(subrun_dir)
+        record = read_scf_attempts(path)
     except InputError as error:
         return {"unreadable": str(error)}
     return None if record is None else record.summary()

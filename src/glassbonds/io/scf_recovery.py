@@ -14,7 +14,8 @@ Files, in the sub-run directory: attempt N's input and output are ``<NC>.scf.in.
 and ``<NC>.scf.out.attemptN`` (only when more than one attempt ran); ``<NC>.scf.out`` is a
 copy of the converged attempt's output, or of the last attempt's when none converged, so
 that the study's status (code 2, scf not converged) records the lost sub-run instead of a
-failed job. ``scf.attempts`` (JSON, :mod:`glassbonds.io.scf_attempts`) says which attempt
+failed job. The record (``scf.attempts`` in the workflow, JSON,
+:mod:`glassbonds.io.scf_attempts`), written to the path the caller gives, says which attempt
 converged and with which settings. Any other failure (pw.x missing, an unknown
 error) still raises :class:`~glassbonds.io.qe.PwRunError`, with the attempts kept.
 """
@@ -32,7 +33,7 @@ from typing import TextIO
 from glassbonds.errors import InputError
 from glassbonds.files import atomic_path, write_text
 from glassbonds.io.qe import PwRunError, _write_log, read_scf_outcome, run_pw
-from glassbonds.io.scf_attempts import SCF_ATTEMPTS_FILE, ScfAttempt, ScfAttempts
+from glassbonds.io.scf_attempts import ScfAttempt, ScfAttempts
 
 # &ELECTRONS keys a ladder step may change (none changes the physics of the result).
 LADDER_KEYS = frozenset(
@@ -183,12 +184,12 @@ def _qe_error(output: str) -> str | None:
     return None if match is None else " ".join(match.group(0).split())
 
 
-def remove_attempt_files(scf_in: Path, scf_out: Path) -> None:
+def remove_attempt_files(scf_in: Path, scf_out: Path, attempts_file: Path) -> None:
     """Delete a previous run's attempt files and record (before a new scf of the sub-run)."""
     for path in [
         *scf_in.parent.glob(f"{scf_in.name}.attempt*"),
         *scf_out.parent.glob(f"{scf_out.name}.attempt*"),
-        scf_out.parent / SCF_ATTEMPTS_FILE,
+        attempts_file,
     ]:
         path.unlink(missing_ok=True)
 
@@ -197,6 +198,7 @@ def remove_attempt_files(scf_in: Path, scf_out: Path) -> None:
 class _Run:
     scf_in: Path
     scf_out: Path
+    attempts_file: Path
     attempts: list[ScfAttempt] = field(default_factory=list)
 
     def name(self, kind: str, attempt: int) -> Path:
@@ -207,7 +209,7 @@ class _Run:
         record = ScfAttempts(
             self.scf_in.name, self.scf_out.name, tuple(self.attempts), converged, final
         )
-        write_text(self.scf_out.parent / SCF_ATTEMPTS_FILE, record.to_json())
+        write_text(self.attempts_file, record.to_json())
         return record
 
 
@@ -215,6 +217,7 @@ def run_pw_with_recovery(
     command: str,
     input_file: str | Path,
     output_file: str | Path,
+    attempts_file: str | Path,
     workdir: str | Path,
     policy: RecoveryPolicy = RecoveryPolicy(),
     log: str | Path | TextIO | None = None,
@@ -223,11 +226,12 @@ def run_pw_with_recovery(
     """Run pw.x on ``input_file`` with the recovery of ``policy``; the record it wrote.
 
     ``output_file`` (``<NC>.scf.out``) always exists afterwards unless an unrecoverable
-    failure raised :class:`PwRunError`. See the module docstring for the files.
+    failure raised :class:`PwRunError`; ``attempts_file`` receives the record in every
+    case. See the module docstring for the files.
     """
-    run = _Run(Path(input_file), Path(output_file))
+    run = _Run(Path(input_file), Path(output_file), Path(attempts_file))
     workdir = Path(workdir)
-    remove_attempt_files(run.scf_in, run.scf_out)
+    remove_attempt_files(run.scf_in, run.scf_out, run.attempts_file)
     base = run.scf_in.read_text()
     started = time.time()
     last_failure = ""
@@ -290,7 +294,7 @@ def run_pw_with_recovery(
         raise PwRunError(
             f"{run.scf_in}: pw.x failed at attempt {final.attempt} with an error the "
             f"recovery does not handle ({final.error}); outputs kept in {final.output} and "
-            f"{SCF_ATTEMPTS_FILE}.\n{last_failure}"
+            f"{run.attempts_file}.\n{last_failure}"
         )
     with atomic_path(run.scf_out) as tmp:
         shutil.copyfile(run.name("out", final.attempt), tmp)
