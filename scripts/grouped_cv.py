@@ -10,7 +10,7 @@ select_hyperparameters, one per bond type). output: ``metrics``, ``curve`` (TSV)
 
 from pathlib import Path
 
-from glassbonds.model.bonds import Hyperparameters, load_bond_set
+from glassbonds.model.bonds import Hyperparameters
 from glassbonds.model.cv_report import write_grouped_cv
 from glassbonds.model.evaluation import (
     compare_models,
@@ -20,7 +20,7 @@ from glassbonds.model.evaluation import (
     learning_curve_by_subruns,
     model_factories,
 )
-from glassbonds.model.fitting import without_cells
+from glassbonds.model.fitting import load_bond_sets
 from glassbonds.model.hyperparameters import read_chosen
 from glassbonds.rule_log import rule_log
 
@@ -28,10 +28,7 @@ with rule_log(snakemake.log[0]):  # noqa: F821
     sm = snakemake  # noqa: F821
     params = sm.params
     store = Path(sm.input.database).parent
-    bonds = {
-        t: without_cells(load_bond_set(store, t), params.exclude_cells) for t in params.bond_types
-    }
-    bonds = {t: b for t, b in bonds.items() if len(b)}
+    bonds = load_bond_sets(store, params.bond_types, params.exclude_cells)
     labels = [g for b in bonds.values() for g in group_level(b.groups, params.level)]
     folds = grouped_folds(labels, params.folds, int(params.seed))
     study = {t: Hyperparameters(**params.study[t], kernel=params.kernel) for t in bonds}

@@ -13,9 +13,8 @@ input: ``database`` (metadata.json of a bond database store). output: ``scores``
 from pathlib import Path
 
 from glassbonds.files import write_text
-from glassbonds.model.bonds import load_bond_set
 from glassbonds.model.evaluation import group_level, grouped_folds
-from glassbonds.model.fitting import without_cells
+from glassbonds.model.fitting import load_bond_sets
 from glassbonds.model.hyperparameters import select_grouped, write_chosen, write_scores_plot
 from glassbonds.rule_log import rule_log
 
@@ -23,10 +22,7 @@ with rule_log(snakemake.log[0]):  # noqa: F821
     sm = snakemake  # noqa: F821
     params = sm.params
     store = Path(sm.input.database).parent
-    bonds = {
-        t: without_cells(load_bond_set(store, t), params.exclude_cells) for t in params.bond_types
-    }
-    bonds = {t: b for t, b in bonds.items() if len(b)}
+    bonds = load_bond_sets(store, params.bond_types, params.exclude_cells)
     labels = [g for b in bonds.values() for g in group_level(b.groups, params.level)]
     folds = grouped_folds(labels, params.folds, int(params.seed))
     chosen, scores = select_grouped(

@@ -27,6 +27,7 @@ from glassbonds.io.scf_recovery import (
 from glassbonds.provenance import store_chain
 from glassbonds.subrun_status import (
     StatusCode,
+    SubRunStatus,
     determine_status,
     read_status_file,
     write_status_file,
@@ -43,6 +44,11 @@ SCF_ATTEMPTS_FILE = "scf.attempts"  # the name rule qe_scf gives the record
 def attempts_of(scf_out: Path) -> Path:
     """The record's path beside a sub-run's scf.out, as the workflow lays it out."""
     return scf_out.parent / SCF_ATTEMPTS_FILE
+
+
+def status_of(scf_out: Path) -> SubRunStatus:
+    """The status of a sub-run that has only run its scf (no LOBSTER yet)."""
+    return determine_status(scf_out, None, None, scf_attempts=attempts_of(scf_out))
 
 
 def electrons(text: str) -> dict:
@@ -177,7 +183,7 @@ def test_status_and_database_provenance_record_the_recovery(
     run_pw_with_recovery(
         fake_command(tmp_path, "cholesky"), scf_in, scf_out, attempts_of(scf_out), tmp_path
     )
-    status = determine_status(scf_out, None, None, scf_attempts=attempts_of(scf_out))
+    status = status_of(scf_out)
     assert status.scf_converged and status.code == StatusCode.SCF_CONVERGED_BUT_NO_ICOHP
     assert "scf converged at attempt 2 of 2 (mixing_beta=0.2)" in status.reason
     attempts = status.scf_attempts
@@ -208,17 +214,12 @@ def test_status_without_record_or_with_a_broken_one(
     run_pw_with_recovery(
         fake_command(tmp_path, "ok"), scf_in, scf_out, attempts_of(scf_out), tmp_path
     )
-    assert (
-        determine_status(scf_out, None, None, scf_attempts=attempts_of(scf_out)).scf_attempts[
-            "converged_attempt"
-        ]
-        == 1
-    )
+    assert status_of(scf_out).scf_attempts["converged_attempt"] == 1
     (scf_out.parent / SCF_ATTEMPTS_FILE).unlink()
-    status = determine_status(scf_out, None, None, scf_attempts=attempts_of(scf_out))
+    status = status_of(scf_out)
     assert status.scf_attempts is None and "attempt" not in status.reason
     (scf_out.parent / SCF_ATTEMPTS_FILE).write_text("{cut")
-    status = determine_status(scf_out, None, None, scf_attempts=attempts_of(scf_out))
+    status = status_of(scf_out)
     assert SCF_ATTEMPTS_FILE in status.scf_attempts["unreadable"]
     assert "not a readable scf attempts record" in status.reason
 
@@ -349,10 +350,7 @@ def test_real_pw_converges_at_a_later_attempt(tmp_path: Path, cu_pseudo: Path) -
     assert final.converged and final.total_energy_ry is not None
     assert scf_out.read_text() == scf_out.with_name("Cu8.scf.out.attempt3").read_text()
     assert "The initial density is read from file" in scf_out.read_text()
-    assert (
-        determine_status(scf_out, None, None, scf_attempts=attempts_of(scf_out)).code
-        == StatusCode.SCF_CONVERGED_BUT_NO_ICOHP
-    )
+    assert status_of(scf_out).code == StatusCode.SCF_CONVERGED_BUT_NO_ICOHP
     assert read_scf_attempts(attempts_of(scf_out)) == record
     assert "scf attempt 3/3" in log.read_text()
 
@@ -369,6 +367,6 @@ def test_real_pw_that_never_converges_ends_with_the_study_status(
     assert record.converged_attempt is None and record.final_attempt == 2
     assert [a.result for a in record.attempts] == ["not_converged", "not_converged"]
     assert scf_out.read_text() == scf_out.with_name("Cu8.scf.out.attempt2").read_text()
-    status = determine_status(scf_out, None, None, scf_attempts=attempts_of(scf_out))
+    status = status_of(scf_out)
     assert not status.scf_converged
     assert status.code in (StatusCode.SCF_NOT_CONVERGED, StatusCode.SCF_NOT_CONVERGED_AND_NO_ICOHP)

@@ -28,29 +28,24 @@ def profile_dir(name: str = "slurm") -> Path:
     return Path(user_config_dir("snakemake", "snakemake")) / name
 
 
+def set_resource(text: str, key: str, value: str) -> str:
+    """The profile text with its (possibly commented-out) default-resources ``key`` line set
+    to ``value``; the template must have that line."""
+    text, n = re.subn(
+        rf"^(\s*)#?\s*{key}:\s*\S+", rf'\1{key}: "{value}"', text, count=1, flags=re.M
+    )
+    if n == 0:
+        raise SystemExit(f"the template has no default-resources {key} line")
+    return text
+
+
 def render(template: str, partition: str | None, account: str | None) -> str:
     """The template's text with ``slurm_partition``/``slurm_account`` set (comments kept)."""
     text = template
     if partition:
-        text, n = re.subn(
-            r"^(\s*)slurm_partition:\s*\S+",
-            rf'\1slurm_partition: "{partition}"',
-            text,
-            count=1,
-            flags=re.M,
-        )
-        if n == 0:
-            raise SystemExit("the template has no default-resources slurm_partition line")
+        text = set_resource(text, "slurm_partition", partition)
     if account:
-        text, n = re.subn(
-            r"^(\s*)#?\s*slurm_account:\s*\S+",
-            rf'\1slurm_account: "{account}"',
-            text,
-            count=1,
-            flags=re.M,
-        )
-        if n == 0:
-            raise SystemExit("the template has no default-resources slurm_account line")
+        text = set_resource(text, "slurm_account", account)
     profile = yaml.safe_load(text)
     if not isinstance(profile, dict) or profile.get("executor") != "slurm":
         raise SystemExit("the template is not a Slurm profile (no 'executor: slurm')")

@@ -8,15 +8,11 @@ import json
 from pathlib import Path
 
 import pytest
-from ase.io import read
 
 from glassbonds.config_defaults import study_soap_parameters
 from glassbonds.database.pbssdb import build_pbssdb
 from glassbonds.database.store import save_store
-from glassbonds.database.subruns import SubRunFiles
-from glassbonds.descriptors import save_soap, soap_vectors
-from glassbonds.subrun_status import determine_status
-from glassbonds.tree import SubRun
+from glassbonds.model.study_data import run21_subrun_files
 from tests.factories import write_legacy_files
 
 NC = "Zr49Cu49Al2"
@@ -32,34 +28,11 @@ def _published(path: Path) -> list[str]:
 def run21(study_data, tmp_path_factory):
     """The PBSSDB of run 21 built from the 15 real sub-runs, written to tmp."""
     run_dir = study_data / "G" / NC / "c/md/lammps/100" / str(RUN) / "2000"
-    subruns = [SubRun(NC, 100, RUN, sub) for sub in range(15)]
-    assert all((run_dir / str(s.sub)).is_dir() for s in subruns), "run 21 is incomplete"
+    assert all((run_dir / str(sub)).is_dir() for sub in range(15)), "run 21 is incomplete"
     out = tmp_path_factory.mktemp("run21")
     parameters = study_soap_parameters(SPECIES)
-    files = []
-    for subrun in subruns:
-        directory = run_dir / str(subrun.sub)  # the study's names, as the rules declare them
-        status = determine_status(
-            directory / f"{NC}.scf.out",
-            directory / f"{NC}.lb.out",
-            directory / "ICOHPLIST.lobster",
-        )
-        soap = out / "SOAPS" / f"{subrun.sub}.npz"
-        if status.usable:  # the database reads SOAP only for usable sub-runs
-            atoms = read(directory / f"{NC}.xyz")
-            save_soap(soap, soap_vectors(atoms, parameters), parameters, atoms.symbols)
-        files.append(
-            SubRunFiles(
-                subrun=subrun,
-                status_code=status.code.study_code,
-                status_reason=status.reason,
-                xyz=directory / f"{NC}.xyz",
-                icohplist=directory / "ICOHPLIST.lobster",
-                neighbours=directory / "lobsterin-quippy",
-                soap=soap,
-                provenance=status.provenance(),
-            )
-        )
+    # the study's names, as the rules declare them; SOAP only for usable sub-runs
+    files = run21_subrun_files(study_data, out / "SOAPS")
     result = build_pbssdb(NC, files, SPECIES, parameters.as_dict())
     write_legacy_files(result, out / "db")
     save_store(result.database, out / "db")

@@ -109,17 +109,14 @@ def bonds_from_store(
     """The bonds of ``bond_types`` in a database store, grouped by DFT cell; the cells
     ``exclude_cells`` (``"NC/RUN/SUB"``, e.g. validation sub-runs) are left out. Types
     without bonds are left out."""
-    from glassbonds.model.bonds import load_bond_set
-    from glassbonds.model.fitting import without_cells
+    from glassbonds.model.fitting import load_bond_sets
 
-    bonds = {}
-    for bond_type in bond_types:
-        bond_set = without_cells(load_bond_set(store, bond_type), exclude_cells)
-        if len(bond_set):
-            bonds[bond_type] = TypeBonds(
-                bond_set.features(), np.asarray(bond_set.target, float), bond_set.groups
-            )
-    return bonds
+    return {
+        bond_type: TypeBonds(
+            bond_set.features(), np.asarray(bond_set.target, float), bond_set.groups
+        )
+        for bond_type, bond_set in load_bond_sets(store, bond_types, exclude_cells).items()
+    }
 
 
 def _fit_types(

@@ -23,6 +23,7 @@ from glassbonds.model.bonds import (
     Hyperparameters,
     _require,
     check_bond_set,
+    load_bond_set,
 )
 from glassbonds.model.figures import pyplot_free_figure, save_figure
 from glassbonds.model.files import save_model
@@ -306,6 +307,15 @@ def without_cells(bonds: BondSet, cells: Sequence[str]) -> BondSet:
     return bonds.take(np.nonzero(~np.isin(bonds.groups, list(cells)))[0])
 
 
+def load_bond_sets(
+    store: str | Path, bond_types: Sequence[str], exclude_cells: Sequence[str] = ()
+) -> dict[str, BondSet]:
+    """The bonds of ``bond_types`` in a database store without the cells ``exclude_cells``
+    (``NC/RUN/SUB``, e.g. validation sub-runs); types left without bonds are dropped."""
+    bonds = {t: without_cells(load_bond_set(store, t), exclude_cells) for t in bond_types}
+    return {t: b for t, b in bonds.items() if len(b)}
+
+
 def fit_from_store(
     store: str | Path,
     bond_type: str,
@@ -322,7 +332,6 @@ def fit_from_store(
     the chosen model file when given (then its hyperparameters replace ``hyperparameters``),
     provenance of the store into the model file."""
     from glassbonds.database.store import load_store
-    from glassbonds.model.bonds import load_bond_set
     from glassbonds.model.hyperparameters import read_chosen
     from glassbonds.provenance import database_provenance
 

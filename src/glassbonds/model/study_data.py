@@ -29,24 +29,21 @@ def run21_directory(study_data: str | Path) -> Path:
     return path
 
 
-def build_run21_store(study_data: str | Path, directory: str | Path) -> Path:
-    """Build (once) the store of run 21 in ``directory``; returns it. Reuses a finished store."""
+def run21_subrun_files(study_data: str | Path, soap_dir: str | Path) -> list:
+    """The 15 real sub-runs of run 21 as :class:`~glassbonds.database.subruns.SubRunFiles`:
+    status from their own files, SOAP (the config's default descriptor) computed into
+    ``soap_dir`` for the usable ones unless already there."""
     import ase.io
 
     from glassbonds.config_defaults import study_soap_parameters
-    from glassbonds.database.pbssdb import build_pbssdb
-    from glassbonds.database.store import save_store
     from glassbonds.database.subruns import SubRunFiles
     from glassbonds.descriptors import save_soap, soap_vectors
     from glassbonds.subrun_status import determine_status
     from glassbonds.tree import SubRun
 
-    directory = Path(directory)
-    if (directory / "metadata.json").is_file():
-        return directory
     run_dir = run21_directory(study_data)
     parameters = study_soap_parameters(SPECIES)
-    soap_dir = directory / "soap"
+    soap_dir = Path(soap_dir)
     soap_dir.mkdir(parents=True, exist_ok=True)
     files = []
     for sub in range(15):
@@ -78,6 +75,20 @@ def build_run21_store(study_data: str | Path, directory: str | Path) -> Path:
                 provenance=status.provenance(),
             )
         )
+    return files
+
+
+def build_run21_store(study_data: str | Path, directory: str | Path) -> Path:
+    """Build (once) the store of run 21 in ``directory``; returns it. Reuses a finished store."""
+    from glassbonds.config_defaults import study_soap_parameters
+    from glassbonds.database.pbssdb import build_pbssdb
+    from glassbonds.database.store import save_store
+
+    directory = Path(directory)
+    if (directory / "metadata.json").is_file():
+        return directory
+    files = run21_subrun_files(study_data, directory / "soap")
+    parameters = study_soap_parameters(SPECIES)
     result = build_pbssdb(NC, files, SPECIES, parameters.as_dict())
     save_store(result.database, directory)
     return directory
