@@ -3,6 +3,7 @@ with the one rule that writes it, under the names the study used."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,37 @@ def test_the_study_config_names_its_fits_as_the_published_results(study_data, tm
     fits = {Path(path).stem for path, rule in rules.items() if rule == "fit" and ".dat" in path}
     names = {p.stem for p in published.glob("*.dat")}
     assert names and names <= fits  # the study published five of the six bond types
+
+
+def dry_run_jobs(tmp_path: Path, config: dict) -> list[str]:
+    """The job blocks (``rule <name>:`` with its input, output, wildcards) of ``snakemake -n``."""
+    result = snakemake(tmp_path, write_config(config, tmp_path / "config.yaml"), "-n")
+    assert result.returncode == 0, result.stderr[-3000:]
+    return re.split(r"\n(?=(?:local)?rule \w+:)", result.stdout)
+
+
+def test_sub_runs_chosen_one_by_one_get_dft_and_their_run_is_described_in_one_job(tmp_path):
+    """describe_subrun: one job per run, whose status inputs are the DFT files of the run's
+    sub-runs that get DFT (active_learning.dft_subruns "RUN/SUB"); the others are candidates."""
+    tree = tmp_path / "tree"
+    config = fixture_config(tree)
+    # 1/0 is also the fixture's validation cell (model.validation_subruns): it needs DFT
+    config["active_learning"]["dft_subruns"] = {"Zr50Cu50": ["1/0", "1/3"], "Zr25Cu75": ["1"]}
+    jobs = dry_run_jobs(tmp_path, config)
+    qe = [
+        re.search(r"wildcards: ([^\n]*)", job).group(1)
+        for job in jobs
+        if job.startswith("rule qe_scf:") and "nc=Zr50Cu50" in job
+    ]
+    assert sorted(qe) == [f"nc=Zr50Cu50, nat=8, run=1, sub={sub}" for sub in (0, 3)]
+    describe = [job for job in jobs if job.startswith("rule describe_subrun:")]
+    runs = sorted(re.search(r"wildcards: ([^\n]*)", job).group(1) for job in describe)
+    assert runs == ["nc=Zr25Cu75, nat=8, run=1", "nc=Zr50Cu50, nat=8, run=1"]
+    (chosen,) = [job for job in describe if "nc=Zr50Cu50" in job]
+    inputs = re.search(r"input: ([^\n]*)", chosen).group(1).split(", ")
+    scf = sorted(p for p in inputs if p.endswith(".scf.out"))
+    run = tree / "Zr50Cu50/c/md/lammps/8/1/2000"
+    assert scf == sorted(str(run / f"{sub}/Zr50Cu50.scf.out") for sub in (0, 3))
+    assert len([p for p in inputs if p.endswith(".xyz")]) == 15  # every sub-run's structure
+    outputs = re.search(r"output: ([^\n]*)", chosen).group(1).split(", ")
+    assert str(run / "7/subrun.status") in outputs  # NOT_RUN_YET, in no database

@@ -12,7 +12,7 @@ Two kinds:
     its status or SOAP yet. Files are small placeholders (a dry run looks at existence and
     mtimes only) whose mtimes increase along the rule chain, so that nothing present is out
     of date. With the defaults the DAG has ~14,000 jobs to do (qe_scf
-    1,800, lobster 3,150, describe_subrun 4,500, databases, models).
+    1,800, lobster 3,150, describe_subrun 300 (one per run), databases, models).
     :func:`dry_run_config` gives the matching workflow configuration.
 
 ``pbssdb``

@@ -5,10 +5,7 @@ rule suggest_subruns:
     input:
         **fit_inputs(),
         models=[fitted_model(bond) for bond in model_bond_types()],
-        candidates=[
-            subrun_path(rules.describe_subrun.input.xyz, s)
-            for s in candidate_subruns()
-        ],
+        candidates=[subrun_path(SUBRUN_XYZ, s) for s in candidate_subruns()],
     output:
         table=SUGGESTED_SUBRUNS,
         fragment=NEXT_DFT_CONFIG,

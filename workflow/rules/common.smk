@@ -73,7 +73,7 @@ STORE_FILES = ["bonds.parquet", "soap.npy", "metadata.json"]
 
 
 def subrun_path(path, subrun):
-    """A rule's sub-run file pattern (e.g. rules.describe_subrun.output.soap) for one sub-run."""
+    """A rule's sub-run file pattern (e.g. SUBRUN_SOAP) for one sub-run."""
     return path.format(nc=subrun.nc, nat=subrun.nat, run=subrun.run, sub=subrun.sub)
 
 
@@ -194,19 +194,57 @@ SCRATCH_DIR = f"{os.path.abspath(config['qe']['scratch_dir'])}/{{nc}}/{{nat}}/{{
 # ---------------------------------------------------------------- ETL
 
 
+# One describe_subrun job per run (as subrun_inputs) where every configured sub-run of a run
+# exists (md); one per sub-run in an adopted tree, whose runs may lack sub-runs.
+DESCRIBE_JOB = (
+    "{nc}/{nat}/{run}" if config["subrun_source"] == "md" else "{nc}/{nat}/{run}/{sub}"
+)
+
+
+def described(path):
+    """A describe_subrun job's files of one sub-run file pattern, in sub-run order."""
+    return each_subrun(path) if config["subrun_source"] == "md" else [path]
+
+
+# Sub-runs chosen one by one ("RUN/SUB" in active_learning.dft_subruns): a run's other
+# sub-runs then get no DFT, so their DFT files are no inputs of its describe_subrun job.
+SINGLE_SUBRUN_DFT = any(
+    "/" in entry for chosen in DFT_SUBRUNS.values() for entry in chosen
+)
+
+
 def status_evidence(**patterns):
     """Inputs and params of describe_subrun for the files a status is read from (scf.out,
-    scf.attempts, LOBSTER's log, ICOHPLIST). Adopted tree: those that exist are inputs (a function) and
-    all are params (read as absent when missing). Otherwise plain input patterns and no
-    params: no Python per job, which shows in dry-runs of 4,500 sub-runs."""
-    if config["subrun_source"] != "existing":
-        return [], patterns, {}
+    scf.attempts, LOBSTER's log, ICOHPLIST), each a list in sub-run order (``described``).
 
-    def existing(wildcards):
-        files = {kind: path.format(**wildcards) for kind, path in patterns.items()}
-        return {kind: path for kind, path in files.items() if Path(path).exists()}
+    md: plain input patterns and no params, so no Python per job (it shows in dry-runs of
+    4,500 sub-runs). An adopted tree, or md with sub-runs chosen one by one for DFT: an input
+    function gives the files that exist (adopted) or those of the sub-runs that get DFT, and
+    params give every path (read as absent when missing: status NOT_RUN_YET for a sub-run
+    without DFT)."""
+    if config["subrun_source"] == "md" and not SINGLE_SUBRUN_DFT:
+        return [], {kind: described(path) for kind, path in patterns.items()}, {}
 
-    return [unpack(existing)], {}, patterns
+    def evidence(wildcards):
+        if config["subrun_source"] == "existing":
+            files = {kind: path.format(**wildcards) for kind, path in patterns.items()}
+            return {kind: path for kind, path in files.items() if Path(path).exists()}
+        chosen = [
+            n
+            for n in SUBRUN_NUMBERS
+            if gets_dft(
+                tree.SubRun(
+                    wildcards.nc, int(wildcards.nat), int(wildcards.run), n, SNAPSHOT
+                )
+            )
+        ]
+        return {
+            kind: [path.format(**wildcards, sub=n) for n in chosen]
+            for kind, path in patterns.items()
+        }
+
+    params = {kind: described(path) for kind, path in patterns.items()}
+    return [unpack(evidence)], {}, params
 
 
 def database_inputs(**patterns):

@@ -2,35 +2,42 @@
 
 
 # scf.out and its attempts record, LOBSTER's log and ICOHPLIST: written by rules qe_scf
-# and lobster; inputs when present (an adopted tree may lack them), else read as absent
+# and lobster; inputs (of an adopted tree: those present; with sub-runs chosen one by one
+# for DFT: those of the chosen sub-runs), the others read as absent (status_evidence)
 STATUS_INPUT_FUNCTIONS, STATUS_INPUT_FILES, STATUS_PATH_PARAMS = status_evidence(
     scf_out=f"{SUBRUN_DIR}/{{nc}}.scf.out",
     scf_attempts=f"{SUBRUN_DIR}/scf.attempts",
     lobster_log=f"{SUBRUN_DIR}/{{nc}}.lb.out",
     icohplist=f"{SUBRUN_DIR}/ICOHPLIST.lobster",
 )
+# What describe_subrun writes and reads of each sub-run, as its readers name them: status
+# and SOAP vectors (outputs), structure (input, written by rule subrun_inputs).
+SUBRUN_STATUS = f"{STATUS_DIR}/subrun.status"
+SUBRUN_SOAP = f"{SOAP_DIR}/SOAPS.npz"
+SUBRUN_XYZ = f"{SUBRUN_DIR}/{{nc}}.xyz"
 
 
 rule describe_subrun:
-    # SOAP vectors and status together: what the databases read from a sub-run. One job
-    # instead of two per sub-run keeps dry-runs of 4,500 sub-runs fast; recomputing the
-    # SOAP (seconds) after a LOBSTER rerun (hours) costs nothing.
+    # SOAP vectors and status together: what the databases read from a sub-run. One job per
+    # run in md (DESCRIBE_JOB, `described`: 300 jobs instead of 4,500 keep dry-runs of a
+    # production tree fast); recomputing a run's SOAPs (seconds) after one LOBSTER rerun
+    # (hours) costs nothing.
     input:
         *STATUS_INPUT_FUNCTIONS,
         **STATUS_INPUT_FILES,
-        xyz=f"{SUBRUN_DIR}/{{nc}}.xyz",  # written by rule subrun_inputs
+        xyz=described(SUBRUN_XYZ),
     output:
-        soap=f"{SOAP_DIR}/SOAPS.npz",
-        status=f"{STATUS_DIR}/subrun.status",
+        soap=described(SUBRUN_SOAP),
+        status=described(SUBRUN_STATUS),
     log:
-        f"{LOGS}/describe_subrun/{{nc}}/{{nat}}/{{run}}/{{sub}}.log",
+        f"{LOGS}/describe_subrun/{DESCRIBE_JOB}.log",
     conda:
         "../../envs/python.yaml"
     params:
         **STATUS_PATH_PARAMS,
         species=SPECIES,
         soap=lookup(dpath="soap", within=config),
-        lobsterout=f"{SUBRUN_DIR}/lobsterout",
+        lobsterout=described(f"{SUBRUN_DIR}/lobsterout"),
         quality=lookup(dpath="lobster/quality", within=config, default={}),
         pseudo_dirs=status_pseudo_dirs(),
     script:
@@ -39,9 +46,9 @@ rule describe_subrun:
 
 # What a composition's databases (rules pbssdb, pcssdb) read of each of its sub-runs.
 DATABASE_INPUTS = database_inputs(
-    status=rules.describe_subrun.output.status,
-    xyz=rules.describe_subrun.input.xyz,
-    soap=rules.describe_subrun.output.soap,
+    status=SUBRUN_STATUS,
+    xyz=SUBRUN_XYZ,
+    soap=SUBRUN_SOAP,
     neighbours=f"{SUBRUN_DIR}/lobsterin-quippy",  # written by rule subrun_inputs
     icohplist=f"{SUBRUN_DIR}/ICOHPLIST.lobster",  # written by rule lobster
 )

@@ -169,8 +169,8 @@ rule grouped_cv:
 rule validate_cell:
     input:
         models=[fitted_model(bond) for bond in model_bond_types()],
-        xyz=rules.describe_subrun.input.xyz,
-        soap=rules.describe_subrun.output.soap,
+        xyz=SUBRUN_XYZ,
+        soap=SUBRUN_SOAP,
         icohplist=f"{SUBRUN_DIR}/ICOHPLIST.lobster",  # written by rule lobster
     output:
         rmsd=f"{TT_DIR}/validation-{TRAIN_LABEL}/{{nc}}-{{nat}}-{{run}}-{{sub}}.tsv",

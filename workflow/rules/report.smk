@@ -9,7 +9,7 @@ rule report_status:
         status=[
             path
             for nc in config["compositions"]
-            for path in subrun_paths(nc, rules.describe_subrun.output.status)
+            for path in subrun_paths(nc, SUBRUN_STATUS)
         ],
     output:
         html=report(

@@ -124,7 +124,7 @@ def read_subrun(files: SubRunFiles, descriptor: Mapping | None = None) -> SubRun
             raise InputError(
                 files.soap,
                 f"{len(record.vectors)} SOAP vectors for the {natoms} atoms of {files.xyz}",
-                "rerun the describe_subrun rule of this sub-run",
+                "rerun the describe_subrun job of this sub-run's run",
             )
         data.soap = record.vectors
     return data
