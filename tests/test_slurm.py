@@ -32,6 +32,8 @@ from pathlib import Path
 
 import pytest
 
+from glassbonds.subrun_status import StatusCode, read_status_file
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tools"))
 import local_slurm  # noqa: E402
@@ -114,7 +116,8 @@ def tiny_target(tmp_path: Path) -> Target:
 def fixture_target(tmp_path: Path) -> Target:
     """A cheap slice of the real fixture: the LAMMPS run of one composition and the pw.x scf
     of two of its sub-runs (2 MPI ranks each, through ``srun``), the LOBSTER test double,
-    and the status and SOAP descriptors of those sub-runs."""
+    and the status and SOAP descriptors of the run's sub-runs (rule describe_subrun: one job
+    per run; the two are the run's only sub-runs with DFT, active_learning.dft_subruns)."""
     snakefile = REPO / "Snakefile"
     configfile = REPO / "config" / "fixture.yaml"
     if not (snakefile.is_file() and configfile.is_file()):
@@ -140,6 +143,7 @@ def fixture_target(tmp_path: Path) -> Target:
         # On a cluster the launcher is srun; the profile gives both MPI rules tasks=2.
         "lammps={command: 'srun -n {tasks} lmp'}",
         "qe={command: 'srun -n {tasks} pw.x -npool {pools}'}",
+        "active_learning={dft_subruns: {Zr50Cu50: ['1/0', '1/1']}}",
         "--",
         *targets,
     ]
@@ -354,7 +358,13 @@ def test_workflow_runs_through_slurm(
         assert "1 by 1 by 2 MPI processor grid" in lammps_log.read_text(), (
             "LAMMPS did not run as one 2-rank MPI job under srun"
         )
-        assert len(list(root.glob("Zr50Cu50-SOAPS/**/SOAPS.npz"))) == 2
+        assert len(list(root.glob("Zr50Cu50-SOAPS/**/SOAPS.npz"))) == 15  # one run
+        statuses = {
+            sub: read_status_file(root / f"Zr50Cu50/c/md/lammps/8/1/2000/{sub}/subrun.status")
+            for sub in range(15)
+        }
+        assert {s for s, status in statuses.items() if status.scf_finished} == {0, 1}
+        assert all(statuses[s].code is StatusCode.NOT_RUN_YET for s in range(2, 15))
         for sub in (0, 1):
             scf_out = root / f"Zr50Cu50/c/md/lammps/8/1/2000/{sub}/Zr50Cu50.scf.out"
             assert re.search(r"running on\s+2 processors", scf_out.read_text()), (
