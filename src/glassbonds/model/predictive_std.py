@@ -23,8 +23,9 @@ fast; ``W`` (F x m) keeps the directions above ``soap_rtol`` of the largest; (2)
 above ``distance_rtol``; (3) in the reduced feature ``psi = 0.5 (E^T a) (x) (W^T q)``
 (length K'm) ``M`` is eigendecomposed, ``M = V diag(lambda) V^T``, and truncated to the
 ``r`` eigenvalues above ``eigen_floor``. Then per frame: ``y = P_atoms W`` and
-``Z = y T`` per atom (m and K'r numbers per atom), and per bond
-``z_j = sqrt(lambda_j) v_j . psi`` from ``Z[a] + Z[b]``, ``s_r = |z|^2``.
+``Z = y T`` per atom (m and K'r numbers per atom, one matrix product), and per bond
+``z_j = sqrt(lambda_j) v_j . psi = 0.5 sum_k a'_k (Z_k[a] + Z_k[b])_j`` (one sparse matrix of
+2 K' entries per bond times ``Z``), ``s_r = |z|^2``.
 
 Per-bond check (cheap, from the same numbers): the discarded eigenvalues add at most
 ``lambda_{r+1} (|psi|^2 - sum_j z_j^2 / lambda_j)`` to ``s`` (rigorous within the reduced
@@ -32,8 +33,9 @@ space); bonds where that bound could move the calibrated std by more than ``tole
 (relative), or whose SOAP sum lies farther outside the span of ``W`` than the training bonds'
 (``outside_factor`` times their largest relative residual), are flagged and recomputed
 exactly by the caller. The SOAP and distance compression themselves carry no per-bond
-bound: their effect is measured against the exact std in the tests and in
-``bench/bench_inference.py`` (``docs/models.md``).
+bound (the rigorous one is far too loose; why the test bond's own residual needs none:
+``docs/models.md``): their effect is measured against the exact std in the tests and in
+``bench/bench_inference.py``.
 """
 
 from __future__ import annotations
