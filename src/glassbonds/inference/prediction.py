@@ -80,6 +80,18 @@ class BondTypePredictor:
             )
         return self._low_rank
 
+    def std_method(self, bonds: int) -> str:
+        """How :meth:`std_fast` computed the std of its last ``bonds`` bonds."""
+        low_rank = self.low_rank
+        if low_rank is None:
+            return "exact (per-atom products and one triangular solve per bond)"
+        return (
+            f"low rank, relative tolerance {low_rank.tolerance:g} (SOAP directions "
+            f"{low_rank.soap_basis.shape[1]}, distance directions "
+            f"{low_rank.distance_basis.shape[1]}, eigenvectors {low_rank.rank}); "
+            f"{self.last_fallback} of {bonds} bonds recomputed exactly"
+        )
+
     def mean_from_projection(
         self, projection: np.ndarray, atom_a: np.ndarray, atom_b: np.ndarray, distance: np.ndarray
     ) -> np.ndarray:
@@ -232,6 +244,8 @@ class BondPredictor:
             name: BondTypePredictor(fitted, windows.get(name, (np.inf, -np.inf)), std_tolerance)
             for name, fitted in models.models.items()
         }
+        # How the last predict computed each bond type's std (``std_lines``).
+        self.std_methods: dict[str, str] = {}
         series = [p for p in self.predictors.values() if p.uses_series]
         # All series weights stacked: one (n_atoms, sum of terms) product per frame.
         self._stacked = np.vstack([p.weights for p in series]) if series else None
@@ -247,6 +261,7 @@ class BondPredictor:
         std = np.full(len(bonds), np.nan) if with_std else None
         has_model = np.zeros(len(bonds), dtype=bool)
         projection = None
+        self.std_methods = {}
         if self._stacked is not None and not with_std:
             if soap.shape[1] != self._stacked.shape[1]:
                 raise InputError(
@@ -266,11 +281,13 @@ class BondPredictor:
             model = predictor.fitted.model
             if with_std and predictor.uses_series and model.landmark_cholesky_ is None:
                 mean[rows], std[rows] = predictor.std_fast(soap, a, b, d)
+                self.std_methods[name] = predictor.std_method(len(rows))
                 continue
             if with_std or not predictor.uses_series:
                 mean[rows], block_std = _predict_with_model(model, soap, a, b, d, with_std)
                 if with_std:
                     std[rows] = block_std
+                    self.std_methods[name] = "the model's own exact std"
                 continue
             inside = predictor.in_range(d)
             columns = projection[:, self._columns[name]]
@@ -283,3 +300,9 @@ class BondPredictor:
                     model, soap, a[outside], b[outside], d[outside], False
                 )[0]
         return Predictions(mean, std, has_model)
+
+    def std_lines(self) -> list[str]:
+        """``#`` lines for an inference ``.info``: how the last :meth:`predict` computed the
+        std of each bond type (low rank with its tolerance and exact recomputations, or
+        exact)."""
+        return [f"# predictive std {name}: {how}" for name, how in sorted(self.std_methods.items())]
