@@ -6,6 +6,7 @@ output: icohps (directory: the summary and the per-frame files named by params.f
 params: format ("lammps-dump" | "lammps-data"), type_map ({type: element}), species,
         windows ({"A-B": [d_min, d_max]}), soap (SoapParameters keys), item,
         frames (list of 0-based frame indices or None), predictive_std (bool),
+        std_tolerance (relative accuracy of the low-rank std; None: exact std),
         files (file names inside the directory, per-frame ones with a {step} field)
 log:    progress bar and messages
 """
@@ -34,5 +35,6 @@ with rule_log(snakemake.log[0]):  # noqa: F821
         OutputNames(item=str(params.item), **dict(params.files)),
         frames=params.frames,
         predictive_std=bool(params.predictive_std),
+        std_tolerance=params.std_tolerance,
         log=sys.stderr,  # the rule log (rule_log redirects stderr)
     )

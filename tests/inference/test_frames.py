@@ -287,3 +287,6 @@ def test_info_records_every_model_checksum(trained, tmp_path) -> None:
     for path in trained.values():
         assert f"# model {Path(path).resolve()} sha256 {sha256(path)}" in info
     assert "SYNTHETIC" not in info  # these models record no synthetic training data
+    # predictive_std defaults to on: one line per modelled type says how it was computed.
+    for name in trained:
+        assert f"# predictive std {name}: exact" in info  # std_tolerance None: exact std

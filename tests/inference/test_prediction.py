@@ -58,6 +58,13 @@ def test_other_kernels_and_out_of_range_bonds_fall_back_to_predict(tmp_path) -> 
         assert np.isnan(result.mean[~modelled]).all()
         if with_std:
             np.testing.assert_allclose(result.std[modelled], std[modelled], rtol=1e-8, atol=1e-10)
+            # The .info's record of how each type's std was computed.
+            lines = predictor.std_lines()
+            assert [line.split(":")[0] for line in lines] == [
+                f"# predictive std {name}" for name in sorted(variants)
+            ]
+            for name in ("Zr-Zr", "Cu-Cu", "Zr-Cu"):  # zeta 2, SE kernel, Nystrom
+                assert f"# predictive std {name}: the model's own exact std" in lines
 
 
 @pytest.mark.parametrize("with_std", [False, True])

@@ -60,6 +60,9 @@ def test_low_rank_std_matches_the_exact_std(calibrated: bool) -> None:
     mean, std = predictor.std_fast(soap, a, b, d)
     exact = _exact_std(model, soap, a, b, d)
     assert predictor.last_fallback < len(d) // 2  # the low-rank path did most of the work
+    method = predictor.std_method(len(d))
+    assert method.startswith(f"low rank, relative tolerance {STD_TOLERANCE:g}")
+    assert method.endswith(f"{predictor.last_fallback} of {len(d)} bonds recomputed exactly")
     assert np.max(np.abs(std / exact - 1)) <= STD_TOLERANCE
     np.testing.assert_allclose(mean, model.predict(bond_feature_matrix(d, soap[a], soap[b])))
 

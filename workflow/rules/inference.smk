@@ -22,5 +22,6 @@ rule infer:
         windows={b: w for b, w in INFERENCE["windows"].items() if b in BOND_TYPES},
         soap=config["soap"],
         predictive_std=INFERENCE["predictive_std"],
+        std_tolerance=INFERENCE["std_tolerance"],
     script:
         "../../scripts/infer.py"

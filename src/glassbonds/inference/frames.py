@@ -138,7 +138,13 @@ def infer_frame(
         )
     write_text_atomically(
         output_dir / files.info,
-        info_text(written, skipped, predictor.models, windows, predictor.provenance),
+        info_text(
+            written,
+            skipped,
+            predictor.models,
+            windows,
+            predictor.provenance + (predictor.std_lines() if predictive_std else []),
+        ),
     )
     return FrameResult(
         frame.index, frame.step, len(frame.atoms), all_counts, sum(skipped.values()), "ok"

@@ -80,6 +80,18 @@ class BondTypePredictor:
             )
         return self._low_rank
 
+    def std_method(self, bonds: int) -> str:
+        """How :meth:`std_fast` computed the std of its last ``bonds`` bonds."""
+        low_rank = self.low_rank
+        if low_rank is None:
+            return "exact (per-atom products and one triangular solve per bond)"
+        return (
+            f"low rank, relative tolerance {low_rank.tolerance:g} (SOAP directions "
+            f"{low_rank.soap_basis.shape[1]}, distance directions "
+            f"{low_rank.distance_basis.shape[1]}, eigenvectors {low_rank.rank}); "
+            f"{self.last_fallback} of {bonds} bonds recomputed exactly"
+        )
+
     def mean_from_projection(
         self, projection: np.ndarray, atom_a: np.ndarray, atom_b: np.ndarray, distance: np.ndarray
     ) -> np.ndarray:
@@ -115,14 +127,16 @@ class BondTypePredictor:
         model = self.fitted.model
         used, inverse = np.unique(np.concatenate([atom_a, atom_b]), return_inverse=True)
         local_a, local_b = inverse[: len(atom_a)], inverse[len(atom_a) :]
-        y, z_atoms = low_rank.project_atoms(soap[used])
-        projection = soap[used] @ self.weights.T
+        local = soap[used]
+        y, z_atoms = low_rank.project_atoms(local)
+        projection = local @ self.weights.T
         mean = self.mean_from_projection(projection, local_a, local_b, distance)
+        norms = np.einsum("ij,ij->i", local, local)
         std = np.empty(len(distance))
         failed = np.zeros(len(distance), dtype=bool)
         for start in range(0, len(distance), BOND_BLOCK):
             rows = slice(start, start + BOND_BLOCK)
-            prior = _prior(soap, atom_a[rows], atom_b[rows])
+            prior = _prior_from_norms(local, norms, local_a[rows], local_b[rows])
             latent, ok = low_rank.latent(
                 y, z_atoms, local_a[rows], local_b[rows], distance[rows], prior
             )
@@ -169,6 +183,15 @@ def _prior(soap: np.ndarray, atom_a: np.ndarray, atom_b: np.ndarray) -> np.ndarr
     """k(x, x) = 0.25 |pA + pB|^2 of bonds (zeta = 1 study kernel)."""
     summed = soap[atom_a] + soap[atom_b]
     return 0.25 * np.einsum("ij,ij->i", summed, summed)
+
+
+def _prior_from_norms(
+    soap: np.ndarray, norms: np.ndarray, atom_a: np.ndarray, atom_b: np.ndarray
+) -> np.ndarray:
+    """:func:`_prior` as ``0.25 (|pA|^2 + |pB|^2 + 2 pA . pB)`` with the atoms' ``norms``
+    (``|p|^2``) given: one product per bond instead of a sum and a product."""
+    cross = np.einsum("ij,ij->i", soap[atom_a], soap[atom_b])
+    return 0.25 * (norms[atom_a] + norms[atom_b] + 2.0 * cross)
 
 
 def baseline_of(model: SoapBondKernelRegressor) -> Baseline:
@@ -221,6 +244,8 @@ class BondPredictor:
             name: BondTypePredictor(fitted, windows.get(name, (np.inf, -np.inf)), std_tolerance)
             for name, fitted in models.models.items()
         }
+        # How the last predict computed each bond type's std (``std_lines``).
+        self.std_methods: dict[str, str] = {}
         series = [p for p in self.predictors.values() if p.uses_series]
         # All series weights stacked: one (n_atoms, sum of terms) product per frame.
         self._stacked = np.vstack([p.weights for p in series]) if series else None
@@ -236,6 +261,7 @@ class BondPredictor:
         std = np.full(len(bonds), np.nan) if with_std else None
         has_model = np.zeros(len(bonds), dtype=bool)
         projection = None
+        self.std_methods = {}
         if self._stacked is not None and not with_std:
             if soap.shape[1] != self._stacked.shape[1]:
                 raise InputError(
@@ -255,11 +281,13 @@ class BondPredictor:
             model = predictor.fitted.model
             if with_std and predictor.uses_series and model.landmark_cholesky_ is None:
                 mean[rows], std[rows] = predictor.std_fast(soap, a, b, d)
+                self.std_methods[name] = predictor.std_method(len(rows))
                 continue
             if with_std or not predictor.uses_series:
                 mean[rows], block_std = _predict_with_model(model, soap, a, b, d, with_std)
                 if with_std:
                     std[rows] = block_std
+                    self.std_methods[name] = "the model's own exact std"
                 continue
             inside = predictor.in_range(d)
             columns = projection[:, self._columns[name]]
@@ -272,3 +300,9 @@ class BondPredictor:
                     model, soap, a[outside], b[outside], d[outside], False
                 )[0]
         return Predictions(mean, std, has_model)
+
+    def std_lines(self) -> list[str]:
+        """``#`` lines for an inference ``.info``: how the last :meth:`predict` computed the
+        std of each bond type (low rank with its tolerance and exact recomputations, or
+        exact)."""
+        return [f"# predictive std {name}: {how}" for name, how in sorted(self.std_methods.items())]
