@@ -136,7 +136,7 @@ class BondTypePredictor:
         failed = np.zeros(len(distance), dtype=bool)
         for start in range(0, len(distance), BOND_BLOCK):
             rows = slice(start, start + BOND_BLOCK)
-            prior = _prior_from_norms(local, norms, local_a[rows], local_b[rows])
+            prior = _prior(local, norms, local_a[rows], local_b[rows])
             latent, ok = low_rank.latent(
                 y, z_atoms, local_a[rows], local_b[rows], distance[rows], prior
             )
@@ -161,7 +161,9 @@ class BondTypePredictor:
         model = self.fitted.model
         used, inverse = np.unique(np.concatenate([atom_a, atom_b]), return_inverse=True)
         local_a, local_b = inverse[: len(atom_a)], inverse[len(atom_a) :]
-        products = soap[used] @ model.train_soap_sum_.T
+        local = soap[used]
+        products = local @ model.train_soap_sum_.T
+        norms = np.einsum("ij,ij->i", local, local)
         mean = np.empty(len(distance))
         std = np.empty(len(distance))
         sigma = float(model.sigma)
@@ -174,22 +176,17 @@ class BondTypePredictor:
             np.exp(k_star, out=k_star)
             k_star *= 0.25 * (products[local_a[rows]] + products[local_b[rows]])
             mean[rows] = baseline(distance[rows]) + k_star @ model.alpha_
-            prior = _prior(soap, atom_a[rows], atom_b[rows])
+            prior = _prior(local, norms, local_a[rows], local_b[rows])
             std[rows] = calibrated_std(model, exact_latent(model, k_star, prior))
         return mean, std
 
 
-def _prior(soap: np.ndarray, atom_a: np.ndarray, atom_b: np.ndarray) -> np.ndarray:
-    """k(x, x) = 0.25 |pA + pB|^2 of bonds (zeta = 1 study kernel)."""
-    summed = soap[atom_a] + soap[atom_b]
-    return 0.25 * np.einsum("ij,ij->i", summed, summed)
-
-
-def _prior_from_norms(
+def _prior(
     soap: np.ndarray, norms: np.ndarray, atom_a: np.ndarray, atom_b: np.ndarray
 ) -> np.ndarray:
-    """:func:`_prior` as ``0.25 (|pA|^2 + |pB|^2 + 2 pA . pB)`` with the atoms' ``norms``
-    (``|p|^2``) given: one product per bond instead of a sum and a product."""
+    """k(x, x) = 0.25 |pA + pB|^2 of bonds (zeta = 1 study kernel), as
+    ``0.25 (|pA|^2 + |pB|^2 + 2 pA . pB)`` with the atoms' ``norms`` (``|p|^2``) given: one
+    product per bond instead of a sum and a product."""
     cross = np.einsum("ij,ij->i", soap[atom_a], soap[atom_b])
     return 0.25 * (norms[atom_a] + norms[atom_b] + 2.0 * cross)
 
