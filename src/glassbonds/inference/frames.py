@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,6 +77,9 @@ class FrameResult:
     counts: dict[str, int]
     skipped: int
     status: str
+    # Wall and CPU (all threads) seconds of the frame; the first includes the one-off setup.
+    seconds: float = 0.0
+    cpu_seconds: float = 0.0
 
 
 @dataclass
@@ -235,18 +239,20 @@ def infer_frames(
                 print(f"frame {frame.index} (step {frame.step}) {reason}", file=log)
                 results.append(FrameResult(frame.index, frame.step, natoms, {}, 0, reason))
             else:
-                results.append(
-                    infer_frame(
-                        frame,
-                        predictor,
-                        windows,
-                        soap_parameters,
-                        staging,
-                        names,
-                        predictive_std,
-                        describer,
-                    )
+                start, cpu_start = time.perf_counter(), time.process_time()
+                result = infer_frame(
+                    frame,
+                    predictor,
+                    windows,
+                    soap_parameters,
+                    staging,
+                    names,
+                    predictive_std,
+                    describer,
                 )
+                result.seconds = time.perf_counter() - start
+                result.cpu_seconds = time.process_time() - cpu_start
+                results.append(result)
             progress.update(1)
     except TruncatedDumpError as error:
         truncated = True
@@ -263,8 +269,15 @@ def infer_frames(
     summary_path = output_dir / names.summary
     write_text_atomically(summary_path, summary_text(results, list(windows)))
     skipped_frames = sum(result.status.startswith("skipped") for result in results)
+    timed = [result.seconds for result in results if result.status == "ok"]
+    timing = (
+        f" in {sum(timed):.1f} s (first frame {timed[0]:.1f} s with the one-off setup, "
+        f"median of the others {np.median(timed[1:]):.2f} s)"
+        if len(timed) > 1
+        else ""
+    )
     print(
-        f"inference {item_name}: {sum(r.status == 'ok' for r in results)} frame(s) written, "
+        f"inference {item_name}: {len(timed)} frame(s) written{timing}, "
         f"{skipped_frames} skipped, truncated={truncated}",
         file=log,
     )

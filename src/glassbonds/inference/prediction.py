@@ -155,13 +155,16 @@ class BondTypePredictor:
         ``k_* = g(d, d_i) * 0.25 * (A[a, i] + A[b, i])`` with ``A = P_atoms @ Q_train^T``
         over the atoms these bonds use, then the model file's calibrated std
         (``predictive_std.calibrated_std`` of ``exact_latent``) and the mean
-        ``baseline(d) + k_* . alpha``.
+        ``baseline(d) + k_* . alpha``. Scattered bonds (fewer bonds than atoms, such as the
+        low-rank path's fallbacks) take ``(pA + pB) @ Q_train^T`` per bond instead: half the
+        products.
         """
         model = self.fitted.model
         used, inverse = np.unique(np.concatenate([atom_a, atom_b]), return_inverse=True)
         local_a, local_b = inverse[: len(atom_a)], inverse[len(atom_a) :]
         local = soap[used]
-        products = local @ model.train_soap_sum_.T
+        per_bond = len(distance) < len(used)
+        products = None if per_bond else local @ model.train_soap_sum_.T
         norms = np.einsum("ij,ij->i", local, local)
         mean = np.empty(len(distance))
         std = np.empty(len(distance))
@@ -173,7 +176,11 @@ class BondTypePredictor:
             np.square(k_star, out=k_star)
             k_star *= -0.5 / sigma**2
             np.exp(k_star, out=k_star)
-            k_star *= 0.25 * (products[local_a[rows]] + products[local_b[rows]])
+            if per_bond:
+                summed = local[local_a[rows]] + local[local_b[rows]]
+                k_star *= 0.25 * (summed @ model.train_soap_sum_.T)
+            else:
+                k_star *= 0.25 * (products[local_a[rows]] + products[local_b[rows]])
             mean[rows] = baseline(distance[rows]) + k_star @ model.alpha_
             prior = _prior(local, norms, local_a[rows], local_b[rows])
             std[rows] = calibrated_std(model, exact_latent(model, k_star, prior))

@@ -315,14 +315,15 @@ class LowRankStd:
             shape=(n_bonds, atoms.z_tail.shape[0]),
         )
         z += gather @ atoms.z_tail
-        s_r = np.einsum("ij,ij->i", z, z)
+        squared = np.square(z)
+        s_r = squared.sum(axis=1)
         latent = prior - s_r
         tail_sum = (atoms.tail[atom_a] + atoms.tail[atom_b]).astype(np.float64)
         y_norm = np.einsum("ij,ij->i", head_sum, head_sum) + np.einsum(
             "ij,ij->i", tail_sum, tail_sum
         )
         psi_norm = 0.25 * np.einsum("ij,ij->i", a_reduced, a_reduced) * y_norm
-        captured = np.einsum("ij,ij->i", z, z / self.eigenvalues)
+        captured = squared @ (1.0 / self.eigenvalues)
         bound = self.next_eigenvalue * np.maximum(psi_norm - captured, 0.0)
         q_norm = 4.0 * prior
         outside = np.maximum(q_norm - y_norm, 0.0) / np.maximum(q_norm, 1e-300)
