@@ -197,7 +197,7 @@ class LowRankStd:
         expansion: SeriesExpansion,
         tolerance: float = STD_TOLERANCE,
         soap_rtol: float = 1e-4,
-        distance_rtol: float = 1e-4,
+        distance_rtol: float = 3e-4,
         eigen_floor: float = 3e-3,
         outside_factor: float = 100.0,
     ) -> LowRankStd | None:
