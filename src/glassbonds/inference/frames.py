@@ -168,6 +168,7 @@ def infer_frames(
     predictive_std: bool = True,
     log: TextIO | None = None,
     std_tolerance: float | None = None,
+    std_factors: Sequence[str | Path] = (),
 ) -> InferenceSummary:
     """Predict -ICOHP for every bond of the selected frames and write their outputs.
 
@@ -180,8 +181,9 @@ def infer_frames(
     ``output_dir / names.summary``. ``output_dir`` is the ``infer`` rule's directory output and
     ``names`` the file names it declares (the library builds none). ``std_tolerance``: relative
     accuracy of the low-rank std (e.g. ``STD_TOLERANCE`` = 1e-3; zeta = 1 models with
-    low-rank structure; its one-off build per model, tens of seconds for 2,000-bond models,
-    pays off only over many frames); None (default): the exact std for every bond.
+    low-rank structure; its one-off build per model takes ~2 s for a 2,000-bond model unless
+    ``std_factors`` gives it, files of :mod:`glassbonds.model.std_factors`, one per model);
+    None (default): the exact std for every bond.
     """
     from tqdm import tqdm
 
@@ -204,7 +206,7 @@ def infer_frames(
             f"no distance window for modelled type(s) {unknown}",
             "add [d_min, d_max] for them",
         )
-    predictor = BondPredictor(models, windows, std_tolerance)
+    predictor = BondPredictor(models, windows, std_tolerance, std_factors)
     describer = soap_parameters.describer()
     if format == "lammps-dump":  # requested frames the dump lacks: an error, not fewer frames
         check_requested_frames(structure_path, frames, f"inference item {item_name}: frames")

@@ -13,8 +13,9 @@ Other kernels, zeta != 1 and Nystrom stds fall back to the model's own ``predict
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -32,6 +33,7 @@ from glassbonds.model.predictive_std import (
     exact_latent,
     series_weights,
 )
+from glassbonds.model.std_factors import factors_by_bond_type, read_std_factors
 from glassbonds.neighbours import Bonds
 
 # Bonds per block in the std and fallback paths: bounds temporaries to ~100 MB.
@@ -46,12 +48,14 @@ class BondTypePredictor:
     ``window`` (angstrom) bounds the bond lengths it will be asked about; bonds outside
     the expansion's range are sent to the model's own ``predict``. ``std_tolerance``: relative
     accuracy of the low-rank std (:class:`~glassbonds.model.predictive_std.LowRankStd`,
-    built on first use); None: always the exact std.
+    read from ``std_factors`` (a file of :mod:`glassbonds.model.std_factors`) when given,
+    else built on first use); None: always the exact std.
     """
 
     fitted: FittedModel
     window: tuple[float, float]
     std_tolerance: float | None = STD_TOLERANCE
+    std_factors: str | Path | None = None
     expansion: SeriesExpansion | None = None
     weights: np.ndarray | None = None  # W (terms, F), None: no series (fallback)
 
@@ -73,12 +77,15 @@ class BondTypePredictor:
     def low_rank(self) -> LowRankStd | None:
         """The low-rank std of this model (None: exact std only), built once."""
         if self._low_rank is False:
-            usable = self.uses_series and self.std_tolerance is not None
-            self._low_rank = (
-                LowRankStd.build(self.fitted.model, self.expansion, self.std_tolerance)
-                if usable
-                else None
-            )
+            model = self.fitted.model
+            if not self.uses_series or self.std_tolerance is None:
+                self._low_rank = None
+            elif self.std_factors is not None:
+                self._low_rank = read_std_factors(
+                    self.std_factors, model, self.fitted.path, self.expansion, self.std_tolerance
+                )
+            else:
+                self._low_rank = LowRankStd.build(model, self.expansion, self.std_tolerance)
         return self._low_rank
 
     def std_method(self, bonds: int) -> str:
@@ -244,11 +251,17 @@ class BondPredictor:
         models: FittedModels,
         windows: Mapping[str, tuple[float, float]],
         std_tolerance: float | None = None,
+        std_factors: Sequence[str | Path] = (),
     ):
         self.models = models
         self.provenance = provenance_lines(models)
+        factors = factors_by_bond_type(
+            list(std_factors), {name: fitted.path for name, fitted in models.models.items()}
+        )
         self.predictors = {
-            name: BondTypePredictor(fitted, windows.get(name, (np.inf, -np.inf)), std_tolerance)
+            name: BondTypePredictor(
+                fitted, windows.get(name, (np.inf, -np.inf)), std_tolerance, factors.get(name)
+            )
             for name, fitted in models.models.items()
         }
         # How the last predict computed each bond type's std (``std_lines``).
