@@ -21,7 +21,7 @@ with rule_log(snakemake.log[0]):  # noqa: F821
     low_rank = write_std_factors(model, sm.input.model, window, sm.output.factors)
     seconds = time.perf_counter() - start
     if low_rank is None:
-        print(f"{sm.params.bond_type}: no low-rank structure, inference uses the exact std")
+        print(f"{sm.params.bond_type}: exact std (no low-rank structure that would be cheaper)")
     else:
         print(
             f"{sm.params.bond_type}: low-rank std, SOAP directions {low_rank.soap_basis.shape[1]}"
