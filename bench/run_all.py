@@ -31,6 +31,7 @@ KEY_LINES = {
         r"predict \d+ bonds, .*",
         r"std on / std off end to end.*",
         r"prediction stage per frame: .*",
+        r"low-rank std setup per inference job: .*",
         r"skipped: .*",
     ],
 }

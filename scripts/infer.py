@@ -1,7 +1,8 @@
 """Snakemake rule script: ETL inference of one structure file (dump or data file).
 
 input:  structure (LAMMPS dump or data file), models (list of model .npz, one per bond type;
-        the bond type is read from each file's metadata)
+        the bond type is read from each file's metadata), std_factors (the models' low-rank
+        std files of rule std_factors; empty without the low-rank std)
 output: icohps (directory: the summary and the per-frame files named by params.files)
 params: format ("lammps-dump" | "lammps-data"), type_map ({type: element}), species,
         windows ({"A-B": [d_min, d_max]}), soap (SoapParameters keys), item,
@@ -36,5 +37,6 @@ with rule_log(snakemake.log[0]):  # noqa: F821
         frames=params.frames,
         predictive_std=bool(params.predictive_std),
         std_tolerance=params.std_tolerance,
+        std_factors=list(sm.input.std_factors),
         log=sys.stderr,  # the rule log (rule_log redirects stderr)
     )

@@ -80,10 +80,10 @@ def test_bonds_outside_the_training_span_fall_back_to_the_exact_std() -> None:
     d = rng.uniform(*WINDOW, 150)
     low_rank = predictor.low_rank
     used, inverse = np.unique(np.concatenate([a, b]), return_inverse=True)
-    y, z = low_rank.project_atoms(everything[used])
+    atoms = low_rank.project_atoms(everything[used])
     summed = everything[a] + everything[b]
     prior = 0.25 * np.einsum("ij,ij->i", summed, summed)
-    _, ok = low_rank.latent(y, z, inverse[:150], inverse[150:], d, prior)
+    _, ok = low_rank.latent(atoms, inverse[:150], inverse[150:], d, prior)
     assert not ok[100:].any()  # every bond of a foreign atom is flagged
     _, std = predictor.std_fast(everything, a, b, d)
     np.testing.assert_allclose(std[100:], _exact_std(model, everything, a, b, d)[100:], rtol=1e-9)
@@ -98,10 +98,10 @@ def test_a_coarse_truncation_is_caught_by_the_per_bond_bound() -> None:
     low_rank = LowRankStd.build(model, expansion, eigen_floor=0.9)
     a, b, d = _bonds(rng, len(soap), 1000)
     used, inverse = np.unique(np.concatenate([a, b]), return_inverse=True)
-    y, z = low_rank.project_atoms(soap[used])
+    atoms = low_rank.project_atoms(soap[used])
     summed = soap[a] + soap[b]
     prior = 0.25 * np.einsum("ij,ij->i", summed, summed)
-    latent, ok = low_rank.latent(y, z, inverse[:1000], inverse[1000:], d, prior)
+    latent, ok = low_rank.latent(atoms, inverse[:1000], inverse[1000:], d, prior)
     error = np.abs(calibrated_std(model, latent) / _exact_std(model, soap, a, b, d) - 1)
     assert (error > STD_TOLERANCE).any()  # the coarse truncation is wrong somewhere...
     assert not ok[error > STD_TOLERANCE].any()  # ...and every such bond is flagged

@@ -395,6 +395,13 @@ def fitted_model(bond):
     return f"{fit_stem(bond)}.model.npz"
 
 
+def std_factor_files():
+    """The low-rank std of every model (rule std_factors), when inference uses it."""
+    if not INFERENCE["predictive_std"] or INFERENCE["std_tolerance"] is None:
+        return []
+    return [f"{fit_stem(bond)}.std.npz" for bond in model_bond_types()]
+
+
 def chosen_file(bond):
     return f"{SELECTION_DIR}/{TRAIN_LABEL}-{bond}-chosen.json"
 

@@ -2,10 +2,31 @@
 # files), with the models fitted on the training database.
 
 
+rule std_factors:
+    input:
+        model=f"{FIT_PATTERN}.model.npz",
+    output:
+        factors=f"{FIT_PATTERN}.std.npz",
+    log:
+        f"{LOGS}/std_factors/{TRAIN_LABEL}-{{bond}}-{{ntrain}}-{{fields}}-{{ntest}}.log",
+    wildcard_constraints:
+        ntrain=r"\d+|all",
+        fields=r"selected|[A-Z0-9.]+-[0-9.e+-]+-[0-9.e+-]+",
+        ntest=r"\d+",
+    conda:
+        "../../envs/python.yaml"
+    params:
+        bond_type="{bond}",
+        window=lookup(dpath="inference/windows/{bond}", within=config, default=None),
+    script:
+        "../../scripts/std_factors.py"
+
+
 rule infer:
     input:
         structure=inference_item("path"),
         models=[fitted_model(bond) for bond in model_bond_types()],
+        std_factors=std_factor_files(),
     output:
         icohps=directory(inference_outputs("{item}")),
     log:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,6 +77,9 @@ class FrameResult:
     counts: dict[str, int]
     skipped: int
     status: str
+    # Wall and CPU (all threads) seconds of the frame; the first includes the one-off setup.
+    seconds: float = 0.0
+    cpu_seconds: float = 0.0
 
 
 @dataclass
@@ -164,6 +168,7 @@ def infer_frames(
     predictive_std: bool = True,
     log: TextIO | None = None,
     std_tolerance: float | None = None,
+    std_factors: Sequence[str | Path] = (),
 ) -> InferenceSummary:
     """Predict -ICOHP for every bond of the selected frames and write their outputs.
 
@@ -176,8 +181,9 @@ def infer_frames(
     ``output_dir / names.summary``. ``output_dir`` is the ``infer`` rule's directory output and
     ``names`` the file names it declares (the library builds none). ``std_tolerance``: relative
     accuracy of the low-rank std (e.g. ``STD_TOLERANCE`` = 1e-3; zeta = 1 models with
-    low-rank structure; its one-off build per model, tens of seconds for 2,000-bond models,
-    pays off only over many frames); None (default): the exact std for every bond.
+    low-rank structure; its one-off build per model takes ~2 s for a 2,000-bond model unless
+    ``std_factors`` gives it, files of :mod:`glassbonds.model.std_factors`, one per model);
+    None (default): the exact std for every bond.
     """
     from tqdm import tqdm
 
@@ -200,7 +206,7 @@ def infer_frames(
             f"no distance window for modelled type(s) {unknown}",
             "add [d_min, d_max] for them",
         )
-    predictor = BondPredictor(models, windows, std_tolerance)
+    predictor = BondPredictor(models, windows, std_tolerance, std_factors)
     describer = soap_parameters.describer()
     if format == "lammps-dump":  # requested frames the dump lacks: an error, not fewer frames
         check_requested_frames(structure_path, frames, f"inference item {item_name}: frames")
@@ -235,18 +241,20 @@ def infer_frames(
                 print(f"frame {frame.index} (step {frame.step}) {reason}", file=log)
                 results.append(FrameResult(frame.index, frame.step, natoms, {}, 0, reason))
             else:
-                results.append(
-                    infer_frame(
-                        frame,
-                        predictor,
-                        windows,
-                        soap_parameters,
-                        staging,
-                        names,
-                        predictive_std,
-                        describer,
-                    )
+                start, cpu_start = time.perf_counter(), time.process_time()
+                result = infer_frame(
+                    frame,
+                    predictor,
+                    windows,
+                    soap_parameters,
+                    staging,
+                    names,
+                    predictive_std,
+                    describer,
                 )
+                result.seconds = time.perf_counter() - start
+                result.cpu_seconds = time.process_time() - cpu_start
+                results.append(result)
             progress.update(1)
     except TruncatedDumpError as error:
         truncated = True
@@ -263,8 +271,15 @@ def infer_frames(
     summary_path = output_dir / names.summary
     write_text_atomically(summary_path, summary_text(results, list(windows)))
     skipped_frames = sum(result.status.startswith("skipped") for result in results)
+    timed = [result.seconds for result in results if result.status == "ok"]
+    timing = (
+        f" in {sum(timed):.1f} s (first frame {timed[0]:.1f} s with the one-off setup, "
+        f"median of the others {np.median(timed[1:]):.2f} s)"
+        if len(timed) > 1
+        else ""
+    )
     print(
-        f"inference {item_name}: {sum(r.status == 'ok' for r in results)} frame(s) written, "
+        f"inference {item_name}: {len(timed)} frame(s) written{timing}, "
         f"{skipped_frames} skipped, truncated={truncated}",
         file=log,
     )

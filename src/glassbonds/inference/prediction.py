@@ -13,8 +13,9 @@ Other kernels, zeta != 1 and Nystrom stds fall back to the model's own ``predict
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -32,10 +33,12 @@ from glassbonds.model.predictive_std import (
     exact_latent,
     series_weights,
 )
+from glassbonds.model.std_factors import factors_by_bond_type, read_std_factors
 from glassbonds.neighbours import Bonds
 
 # Bonds per block in the std and fallback paths: bounds temporaries to ~100 MB.
 BOND_BLOCK = 4096
+PRIOR_BLOCK = 256
 
 
 @dataclass
@@ -45,12 +48,14 @@ class BondTypePredictor:
     ``window`` (angstrom) bounds the bond lengths it will be asked about; bonds outside
     the expansion's range are sent to the model's own ``predict``. ``std_tolerance``: relative
     accuracy of the low-rank std (:class:`~glassbonds.model.predictive_std.LowRankStd`,
-    built on first use); None: always the exact std.
+    read from ``std_factors`` (a file of :mod:`glassbonds.model.std_factors`) when given,
+    else built on first use); None: always the exact std.
     """
 
     fitted: FittedModel
     window: tuple[float, float]
     std_tolerance: float | None = STD_TOLERANCE
+    std_factors: str | Path | None = None
     expansion: SeriesExpansion | None = None
     weights: np.ndarray | None = None  # W (terms, F), None: no series (fallback)
 
@@ -72,12 +77,15 @@ class BondTypePredictor:
     def low_rank(self) -> LowRankStd | None:
         """The low-rank std of this model (None: exact std only), built once."""
         if self._low_rank is False:
-            usable = self.uses_series and self.std_tolerance is not None
-            self._low_rank = (
-                LowRankStd.build(self.fitted.model, self.expansion, self.std_tolerance)
-                if usable
-                else None
-            )
+            model = self.fitted.model
+            if not self.uses_series or self.std_tolerance is None:
+                self._low_rank = None
+            elif self.std_factors is not None:
+                self._low_rank = read_std_factors(
+                    self.std_factors, model, self.fitted.path, self.expansion, self.std_tolerance
+                )
+            else:
+                self._low_rank = LowRankStd.build(model, self.expansion, self.std_tolerance)
         return self._low_rank
 
     def std_method(self, bonds: int) -> str:
@@ -128,7 +136,7 @@ class BondTypePredictor:
         used, inverse = np.unique(np.concatenate([atom_a, atom_b]), return_inverse=True)
         local_a, local_b = inverse[: len(atom_a)], inverse[len(atom_a) :]
         local = soap[used]
-        y, z_atoms = low_rank.project_atoms(local)
+        atoms = low_rank.project_atoms(local)
         projection = local @ self.weights.T
         mean = self.mean_from_projection(projection, local_a, local_b, distance)
         norms = np.einsum("ij,ij->i", local, local)
@@ -137,9 +145,7 @@ class BondTypePredictor:
         for start in range(0, len(distance), BOND_BLOCK):
             rows = slice(start, start + BOND_BLOCK)
             prior = _prior(local, norms, local_a[rows], local_b[rows])
-            latent, ok = low_rank.latent(
-                y, z_atoms, local_a[rows], local_b[rows], distance[rows], prior
-            )
+            latent, ok = low_rank.latent(atoms, local_a[rows], local_b[rows], distance[rows], prior)
             std[rows] = calibrated_std(model, latent)
             failed[rows] = ~ok
         if failed.any():
@@ -156,13 +162,16 @@ class BondTypePredictor:
         ``k_* = g(d, d_i) * 0.25 * (A[a, i] + A[b, i])`` with ``A = P_atoms @ Q_train^T``
         over the atoms these bonds use, then the model file's calibrated std
         (``predictive_std.calibrated_std`` of ``exact_latent``) and the mean
-        ``baseline(d) + k_* . alpha``.
+        ``baseline(d) + k_* . alpha``. Scattered bonds (fewer bonds than atoms, such as the
+        low-rank path's fallbacks) take ``(pA + pB) @ Q_train^T`` per bond instead: half the
+        products.
         """
         model = self.fitted.model
         used, inverse = np.unique(np.concatenate([atom_a, atom_b]), return_inverse=True)
         local_a, local_b = inverse[: len(atom_a)], inverse[len(atom_a) :]
         local = soap[used]
-        products = local @ model.train_soap_sum_.T
+        per_bond = len(distance) < len(used)
+        products = None if per_bond else local @ model.train_soap_sum_.T
         norms = np.einsum("ij,ij->i", local, local)
         mean = np.empty(len(distance))
         std = np.empty(len(distance))
@@ -174,7 +183,11 @@ class BondTypePredictor:
             np.square(k_star, out=k_star)
             k_star *= -0.5 / sigma**2
             np.exp(k_star, out=k_star)
-            k_star *= 0.25 * (products[local_a[rows]] + products[local_b[rows]])
+            if per_bond:
+                summed = local[local_a[rows]] + local[local_b[rows]]
+                k_star *= 0.25 * (summed @ model.train_soap_sum_.T)
+            else:
+                k_star *= 0.25 * (products[local_a[rows]] + products[local_b[rows]])
             mean[rows] = baseline(distance[rows]) + k_star @ model.alpha_
             prior = _prior(local, norms, local_a[rows], local_b[rows])
             std[rows] = calibrated_std(model, exact_latent(model, k_star, prior))
@@ -186,8 +199,12 @@ def _prior(
 ) -> np.ndarray:
     """k(x, x) = 0.25 |pA + pB|^2 of bonds (zeta = 1 study kernel), as
     ``0.25 (|pA|^2 + |pB|^2 + 2 pA . pB)`` with the atoms' ``norms`` (``|p|^2``) given: one
-    product per bond instead of a sum and a product."""
-    cross = np.einsum("ij,ij->i", soap[atom_a], soap[atom_b])
+    product per bond instead of a sum and a product. In blocks of ``PRIOR_BLOCK`` bonds, whose
+    gathered SOAP rows stay in the CPU cache (three times faster than 4,096 on the real cell)."""
+    cross = np.empty(len(atom_a))
+    for start in range(0, len(atom_a), PRIOR_BLOCK):
+        rows = slice(start, start + PRIOR_BLOCK)
+        cross[rows] = np.einsum("ij,ij->i", soap[atom_a[rows]], soap[atom_b[rows]])
     return 0.25 * (norms[atom_a] + norms[atom_b] + 2.0 * cross)
 
 
@@ -234,11 +251,17 @@ class BondPredictor:
         models: FittedModels,
         windows: Mapping[str, tuple[float, float]],
         std_tolerance: float | None = None,
+        std_factors: Sequence[str | Path] = (),
     ):
         self.models = models
         self.provenance = provenance_lines(models)
+        factors = factors_by_bond_type(
+            list(std_factors), {name: fitted.path for name, fitted in models.models.items()}
+        )
         self.predictors = {
-            name: BondTypePredictor(fitted, windows.get(name, (np.inf, -np.inf)), std_tolerance)
+            name: BondTypePredictor(
+                fitted, windows.get(name, (np.inf, -np.inf)), std_tolerance, factors.get(name)
+            )
             for name, fitted in models.models.items()
         }
         # How the last predict computed each bond type's std (``std_lines``).

@@ -1,0 +1,30 @@
+"""Snakemake rule script: the low-rank predictive std of one fitted model, built once.
+
+input:  model (the fit's .model.npz)
+output: factors (.std.npz, read by every infer job: glassbonds.model.std_factors)
+params: bond_type, window ([d_min, d_max] of the bond type's inference window, angstrom;
+        None: the training distances' range)
+log:    what was built (SOAP directions, distance directions, eigenvectors) and its time
+"""
+
+import time
+
+from glassbonds.model.files import load_model
+from glassbonds.model.std_factors import write_std_factors
+from glassbonds.rule_log import rule_log
+
+with rule_log(snakemake.log[0]):  # noqa: F821
+    sm = snakemake  # noqa: F821
+    start = time.perf_counter()
+    model, _ = load_model(sm.input.model)
+    window = None if sm.params.window is None else tuple(float(d) for d in sm.params.window)
+    low_rank = write_std_factors(model, sm.input.model, window, sm.output.factors)
+    seconds = time.perf_counter() - start
+    if low_rank is None:
+        print(f"{sm.params.bond_type}: no low-rank structure, inference uses the exact std")
+    else:
+        print(
+            f"{sm.params.bond_type}: low-rank std, SOAP directions {low_rank.soap_basis.shape[1]}"
+            f", distance directions {low_rank.distance_basis.shape[1]}, eigenvectors "
+            f"{low_rank.rank}, built in {seconds:.1f} s"
+        )
