@@ -43,6 +43,9 @@ rule qe_scf:
         "../../scripts/run_pw.py"
 
 
+declare_producers("qe_scf", scf_in="subrun_inputs")
+
+
 rule lobster:
     input:
         scf_out=rules.qe_scf.output.scf_out,
@@ -63,3 +66,8 @@ rule lobster:
         test_double=config["lobster"]["test_double"],
     script:
         "../../scripts/run_lobster.py"
+
+
+declare_producers(
+    "lobster", scf_out="qe_scf", scratch="qe_scf", lobsterin="subrun_inputs"
+)

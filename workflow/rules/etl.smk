@@ -44,8 +44,18 @@ rule describe_subrun:
         "../../scripts/describe_subrun.py"
 
 
+declare_producers(
+    "describe_subrun",
+    xyz="subrun_inputs",
+    scf_out="qe_scf",
+    scf_attempts="qe_scf",
+    lobster_log="lobster",
+    icohplist="lobster",
+)
+
+
 # What a composition's databases (rules pbssdb, pcssdb) read of each of its sub-runs.
-DATABASE_INPUTS = database_inputs(
+DATABASE_INPUT_FUNCTIONS, DATABASE_INPUT_FILES = database_inputs(
     status=SUBRUN_STATUS,
     xyz=SUBRUN_XYZ,
     soap=SUBRUN_SOAP,
@@ -56,7 +66,8 @@ DATABASE_INPUTS = database_inputs(
 
 rule pbssdb:
     input:
-        unpack(DATABASE_INPUTS),
+        *DATABASE_INPUT_FUNCTIONS,
+        **DATABASE_INPUT_FILES,
     output:
         bnd=[f"{PBSSDB_DIR}/{bond}.bnd" for bond in BOND_TYPES],
         nd_info=f"{PBSSDB_DIR}/ND.info",

@@ -40,6 +40,9 @@ rule lammps_run:
         " || (tail -n 20 {output.out:q} >> {log:q}; exit 1)"
 
 
+declare_producers("lammps_run", inp="lammps_input", potential="lammps_input")
+
+
 rule subrun_inputs:
     # One job per run writes the input files of its 15 sub-runs (one dump frame, 15 cells:
     # seconds): 300 jobs instead of 4,500 in a production DAG keep its dry-run fast.
@@ -70,3 +73,6 @@ rule subrun_inputs:
         neighbour_cutoff=config["soap"]["r_cut"],
     script:
         "../../scripts/subrun_inputs.py"
+
+
+declare_producers("subrun_inputs", dump="lammps_run")

@@ -4,7 +4,8 @@
 
 rule pcssdb:
     input:
-        unpack(DATABASE_INPUTS),
+        *DATABASE_INPUT_FUNCTIONS,
+        **DATABASE_INPUT_FILES,
     output:
         xyz=[f"{PCSSDB_DIR}/{element}.xyz" for element in SPECIES],
         idx=[f"{PCSSDB_DIR}/{element}.xyz.idx" for element in SPECIES],
