@@ -294,6 +294,8 @@ def declare_producers(consumer, **producers):
     Not for inputs of thousands of files (pbssdb, pcssdb, report_status): Snakemake hashes
     the whole list once per file of it, which costs more than the search it saves."""
     target = workflow.get_rule(consumer)
+    if not isinstance(getattr(target, "dependencies", None), dict):
+        return  # a Snakemake without this internal map: the search stays, results do not change
     names = {rule.name for rule in workflow.rules}
     for name, producer in producers.items():
         files = getattr(target.input, name, None)
