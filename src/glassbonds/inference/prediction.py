@@ -114,10 +114,16 @@ class BondTypePredictor:
         return self.expansion.in_range(distance)
 
     def std_fast(
-        self, soap: np.ndarray, atom_a: np.ndarray, atom_b: np.ndarray, distance: np.ndarray
+        self,
+        soap: np.ndarray,
+        atom_a: np.ndarray,
+        atom_b: np.ndarray,
+        distance: np.ndarray,
+        soap32: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Mean and calibrated std (eV): the low-rank std where its per-bond check passes,
-        the exact std (:meth:`std_exact`) for the other bonds and without a low-rank model."""
+        the exact std (:meth:`std_exact`) for the other bonds and without a low-rank model.
+        ``soap32``: ``soap`` in float32, when the caller converted it once for all types."""
         low_rank = self.low_rank
         inside = self.in_range(distance) if low_rank is not None else None
         if low_rank is None or not inside.any():
@@ -129,14 +135,19 @@ class BondTypePredictor:
             mean[other], std[other] = self.std_exact(
                 soap, atom_a[other], atom_b[other], distance[other]
             )
-            mean[rows], std[rows] = self.std_fast(soap, atom_a[rows], atom_b[rows], distance[rows])
+            mean[rows], std[rows] = self.std_fast(
+                soap, atom_a[rows], atom_b[rows], distance[rows], soap32
+            )
             self.last_fallback += len(other)
             return mean, std
         model = self.fitted.model
         used, inverse = np.unique(np.concatenate([atom_a, atom_b]), return_inverse=True)
-        local_a, local_b = inverse[: len(atom_a)], inverse[len(atom_a) :]
-        local = soap[used]
-        atoms = low_rank.project_atoms(local)
+        if 5 * len(used) >= 4 * len(soap):  # most of the frame's atoms: no copies
+            local, local32, local_a, local_b = soap, soap32, atom_a, atom_b
+        else:
+            local_a, local_b = inverse[: len(atom_a)], inverse[len(atom_a) :]
+            local, local32 = soap[used], None if soap32 is None else soap32[used]
+        atoms = low_rank.project_atoms(local, local32)
         projection = local @ self.weights.T
         mean = self.mean_from_projection(projection, local_a, local_b, distance)
         norms = np.einsum("ij,ij->i", local, local)
@@ -280,7 +291,7 @@ class BondPredictor:
         mean = np.full(len(bonds), np.nan)
         std = np.full(len(bonds), np.nan) if with_std else None
         has_model = np.zeros(len(bonds), dtype=bool)
-        projection = None
+        projection = soap32 = None
         self.std_methods = {}
         if self._stacked is not None and not with_std:
             if soap.shape[1] != self._stacked.shape[1]:
@@ -300,7 +311,9 @@ class BondPredictor:
             a, b, d = bonds.atom_a[rows], bonds.atom_b[rows], bonds.distance[rows]
             model = predictor.fitted.model
             if with_std and predictor.uses_series and model.landmark_cholesky_ is None:
-                mean[rows], std[rows] = predictor.std_fast(soap, a, b, d)
+                if soap32 is None and predictor.low_rank is not None:
+                    soap32 = soap.astype(np.float32)  # once per frame, for every type
+                mean[rows], std[rows] = predictor.std_fast(soap, a, b, d, soap32)
                 self.std_methods[name] = predictor.std_method(len(rows))
                 continue
             if with_std or not predictor.uses_series:

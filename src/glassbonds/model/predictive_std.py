@@ -160,7 +160,10 @@ class AtomProjections:
     """What the low-rank std needs per atom of a frame: the SOAP vector's coordinates on the
     model's SOAP directions, the first ``HEAD_DIRECTIONS`` in float64 (``head``, (atoms, L))
     and the others in float32 (``tail``, (atoms, m - L)), and the tail's products with the
-    kept eigenvectors (``z_tail``, float32, (atoms * K', r), row ``atom * K' + k``)."""
+    kept eigenvectors (``z_tail``, float32, (atoms * K', r), row ``atom * K' + k``).
+    ``z_tail`` lives in a buffer of the :class:`LowRankStd` (hundreds of MB for a
+    10,000-atom frame, allocated once instead of once per frame): valid until its next
+    :meth:`LowRankStd.project_atoms`."""
 
     head: np.ndarray
     tail: np.ndarray
@@ -189,6 +192,7 @@ class LowRankStd:
         self._projection_head = self.projection[:head].reshape(head * k_reduced, rank)
         self._basis_tail = np.ascontiguousarray(self.soap_basis[:, head:], dtype=np.float32)
         self._projection_tail = np.ascontiguousarray(self.projection[head:], dtype=np.float32)
+        self._z_buffer = np.empty((0, self._projection_tail.shape[1]), dtype=np.float32)
 
     @classmethod
     def build(
@@ -272,13 +276,16 @@ class LowRankStd:
     def rank(self) -> int:
         return int(self.eigenvalues.shape[0])
 
-    def project_atoms(self, soap: np.ndarray) -> AtomProjections:
-        """Per atom (rows of ``soap``): ``y = p W`` split into its float64 head and float32
-        tail, and ``Z_k = y_tail T_k`` (float32): what :meth:`latent` gathers for each
-        bond's two atoms."""
+    def project_atoms(self, soap: np.ndarray, soap32: np.ndarray | None = None) -> AtomProjections:
+        """Per atom (rows of ``soap``; ``soap32``: the same rows in float32 when the caller
+        has them): ``y = p W`` split into its float64 head and float32 tail, and
+        ``Z_k = y_tail T_k`` (float32): what :meth:`latent` gathers for each bond's two
+        atoms."""
         head = soap @ self.soap_basis[:, : self._head]
-        tail = soap.astype(np.float32) @ self._basis_tail
-        z_tail = tail @ self._projection_tail
+        tail = (soap.astype(np.float32) if soap32 is None else soap32) @ self._basis_tail
+        if self._z_buffer.shape[0] < len(soap):
+            self._z_buffer = np.empty((len(soap), self._z_buffer.shape[1]), dtype=np.float32)
+        z_tail = np.matmul(tail, self._projection_tail, out=self._z_buffer[: len(soap)])
         return AtomProjections(
             head, tail, z_tail.reshape(len(soap) * self.distance_basis.shape[1], self.rank)
         )
