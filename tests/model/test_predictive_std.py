@@ -133,3 +133,19 @@ def test_low_rank_std_on_real_run21_bonds(run21_store) -> None:
     exact = model.predict(test.features(), return_std=True)[1]
     assert np.max(np.abs(std / exact - 1)) <= STD_TOLERANCE
     assert predictor.last_fallback < len(test)  # not everything went the exact way
+
+
+def test_frames_of_other_sizes_reuse_the_predictor_without_changing_the_std() -> None:
+    """The per-atom products live in a buffer kept across frames: a smaller then a larger
+    frame through one predictor give the std a fresh predictor gives."""
+    rng = np.random.default_rng(6)
+    soap = _atoms(rng, 500, 80, rank=6)
+    model = _model(rng, soap)
+    reused = BondTypePredictor(FittedModel("Zr-Cu", model, {}, "m.npz"), WINDOW)
+    for n_atoms, n_bonds in ((120, 150), (500, 900), (60, 40)):
+        a, b, d = _bonds(rng, n_atoms, n_bonds)
+        frame = soap[:n_atoms]
+        fresh = BondTypePredictor(FittedModel("Zr-Cu", model, {}, "m.npz"), WINDOW)
+        np.testing.assert_allclose(
+            reused.std_fast(frame, a, b, d)[1], fresh.std_fast(frame, a, b, d)[1], rtol=1e-12
+        )
