@@ -4,9 +4,9 @@ input: ``status`` (subrun.status files, same order as params.subruns). output: `
 ``png``. params: ``subruns`` ([nc, nat, run, sub] per file), ``compositions``.
 """
 
+from glassbonds.io.status_file import read_status_file
 from glassbonds.report.status import SubRunRecord, write_status_report
 from glassbonds.rule_log import rule_log
-from glassbonds.subrun_status import read_status_file
 
 with rule_log(snakemake.log[0]):  # noqa: F821
     sm = snakemake  # noqa: F821

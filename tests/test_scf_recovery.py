@@ -24,14 +24,9 @@ from glassbonds.io.scf_recovery import (
     edit_namelist,
     run_pw_with_recovery,
 )
+from glassbonds.io.status_file import read_status_file, write_status_file
 from glassbonds.provenance import store_chain
-from glassbonds.subrun_status import (
-    StatusCode,
-    SubRunStatus,
-    determine_status,
-    read_status_file,
-    write_status_file,
-)
+from glassbonds.subrun_status import StatusCode, SubRunStatus, determine_status
 from glassbonds.subruns import subrun_qe
 from tests.factories import scf_settings
 

@@ -32,7 +32,8 @@ from pathlib import Path
 
 import pytest
 
-from glassbonds.subrun_status import StatusCode, read_status_file
+from glassbonds.io.status_file import read_status_file
+from glassbonds.subrun_status import StatusCode
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tools"))

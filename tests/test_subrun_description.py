@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 
 from glassbonds.descriptors import SoapParameters, load_soap
+from glassbonds.io.status_file import read_status_file
 from glassbonds.subrun_description import StatusEvidence, describe_subrun
-from glassbonds.subrun_status import StatusCode, read_status_file
+from glassbonds.subrun_status import StatusCode
 
 NC = "Zr49Cu49Al2"
 STUDY = SoapParameters(

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from glassbonds.errors import InputError
 from glassbonds.io.lobster import LobsterLog
+from glassbonds.io.status_file import read_status_file, write_status_file
 from glassbonds.subrun_status import (
     LobsterQuality,
     StatusCode,
@@ -15,8 +15,6 @@ from glassbonds.subrun_status import (
     count_icohp_bonds,
     determine_status,
     read_lobster_log,
-    read_status_file,
-    write_status_file,
 )
 
 NC = "Zr49Cu49Al2"
@@ -172,40 +170,6 @@ def test_lobster_log_and_icohplist_readers(subrun_dir: Path, tmp_path: Path) -> 
     (tmp_path / "header").write_text("  COHP#  atomMU  atomNU\n\n")
     assert count_icohp_bonds(tmp_path / "header") == 0
     assert count_icohp_bonds(subrun_dir / "ICOHPLIST.lobster") == 738
-
-
-def test_status_file_round_trip(files: Files, tmp_path: Path) -> None:
-    files.icohplist.unlink()
-    status = files.status()
-    path = tmp_path / "out" / "subrun.status"
-    write_status_file(path, status)
-    text = path.read_text()
-    assert "code: 5\n" in text and "name: SCF_CONVERGED_BUT_NO_ICOHP\n" in text
-    assert "icohp_bonds: none\n" in text and "lobster_interactions: 738\n" in text
-    assert read_status_file(path) == status
-    assert [p.name for p in path.parent.iterdir()] == ["subrun.status"]
-
-
-@pytest.mark.parametrize(
-    "content",
-    [
-        "",
-        "code: 10\n",
-        "code: 1\nscf_converged: maybe\n",
-        "code: 1\nscf_converged: true\nscf_finished: true\nlobster_finished: true\n"
-        "lobster_interactions: many\n",
-    ],
-)
-def test_malformed_status_file(tmp_path: Path, content: str) -> None:
-    path = tmp_path / "subrun.status"
-    path.write_text(content)
-    with pytest.raises(InputError, match=r"subrun\.status"):
-        read_status_file(path)
-
-
-def test_missing_status_file(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="cannot read"):
-        read_status_file(tmp_path / "subrun.status")
 
 
 # -- a cut or edited ICOHPLIST is never data (issue 11, fault matrix) ------------------------

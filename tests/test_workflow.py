@@ -15,7 +15,7 @@ from ase.io import read
 from glassbonds.config_defaults import study_transformations
 from glassbonds.descriptors import load_soap
 from glassbonds.io.lammps import iter_dump_frames
-from glassbonds.subrun_status import read_status_file
+from glassbonds.io.status_file import read_status_file
 from tests.fixture_run import fixture_config, snakemake, write_config
 
 pytestmark = pytest.mark.slow

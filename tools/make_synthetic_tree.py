@@ -54,7 +54,8 @@ from glassbonds.descriptors import save_soap
 from glassbonds.files import atomic_path, write_text
 from glassbonds.io.lobster import icohplist_text
 from glassbonds.io.lobster_inputs import LobsterSettings, neighbour_list_text
-from glassbonds.subrun_status import StatusCode, SubRunStatus, write_status_file
+from glassbonds.io.status_file import write_status_file
+from glassbonds.subrun_status import StatusCode, SubRunStatus
 from glassbonds.synthetic_lobster import synthetic_icohp
 from glassbonds.tree import SubRun
 

@@ -16,13 +16,8 @@ import numpy as np
 from glassbonds.database.subruns import read_cell
 from glassbonds.descriptors import SoapParameters, save_soap, soap_vectors
 from glassbonds.errors import InputError
-from glassbonds.subrun_status import (
-    LobsterQuality,
-    StatusCode,
-    SubRunStatus,
-    determine_status,
-    write_status_file,
-)
+from glassbonds.io.status_file import write_status_file
+from glassbonds.subrun_status import LobsterQuality, StatusCode, SubRunStatus, determine_status
 
 
 @dataclass(frozen=True)

@@ -233,7 +233,8 @@ def test_declared_files_are_matched_by_directory_and_an_undeclared_one_stops_onl
     """What rule pbssdb passes: one status, structure and SOAP per sub-run; neighbour lists
     and ICOHPLISTs only where they exist (an adopted tree), matched by directory."""
     from glassbonds.database.subruns import declared_subrun_files
-    from glassbonds.subrun_status import StatusCode, SubRunStatus, write_status_file
+    from glassbonds.io.status_file import write_status_file
+    from glassbonds.subrun_status import StatusCode, SubRunStatus
 
     soap_path, parameters = soap_of_real_subrun
     subruns, status, xyz, quippy, icohplists = [], [], [], [], []

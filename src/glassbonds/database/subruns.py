@@ -25,7 +25,8 @@ from glassbonds.errors import InputError
 from glassbonds.files import sha256
 from glassbonds.io.lobster import read_icohplist
 from glassbonds.io.lobster_inputs import read_neighbour_list
-from glassbonds.subrun_status import StatusCode, read_status_file
+from glassbonds.io.status_file import read_status_file
+from glassbonds.subrun_status import StatusCode
 from glassbonds.tree import SubRun
 
 # The status codes are defined once, in glassbonds.subrun_status.
