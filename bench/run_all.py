@@ -25,11 +25,11 @@ KEY_LINES = {
         r"20,000 training bonds, exact: .*",
     ],
     "bench_inference": [
-        r"infer_frames end to end, std \w+ *: .*",
+        r"end to end per frame .*",
+        r"CPU time per frame .*",
         r"peak RSS \(ru_maxrss\) after "
         r"inference: .*",
         r"predict \d+ bonds, .*",
-        r"std on / std off end to end.*",
         r"prediction stage per frame: .*",
         r"low-rank std setup per inference job: .*",
         r"skipped: .*",
