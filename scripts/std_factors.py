@@ -23,8 +23,4 @@ with rule_log(snakemake.log[0]):  # noqa: F821
     if low_rank is None:
         print(f"{sm.params.bond_type}: exact std (no low-rank structure that would be cheaper)")
     else:
-        print(
-            f"{sm.params.bond_type}: low-rank std, SOAP directions {low_rank.soap_basis.shape[1]}"
-            f", distance directions {low_rank.distance_basis.shape[1]}, eigenvectors "
-            f"{low_rank.rank}, built in {seconds:.1f} s"
-        )
+        print(f"{sm.params.bond_type}: low-rank std, {low_rank.sizes}, built in {seconds:.1f} s")

@@ -377,6 +377,12 @@ FIT_PATTERN = (
     f"{TT_DIR}/fit-results-{FIT_DATABASES}/"
     f"{FIT_DATABASES}-{{bond}}-{{ntrain}}-{{fields}}-{{ntest}}"
 )
+# The wildcards of FIT_PATTERN (rules fit and std_factors).
+FIT_WILDCARD_CONSTRAINTS = {
+    "ntrain": r"\d+|all",
+    "fields": r"selected|[A-Z0-9.]+-[0-9.e+-]+-[0-9.e+-]+",
+    "ntest": r"\d+",
+}
 SELECTION_DIR = f"{TT_DIR}/hyperparameters-{TRAIN_LABEL}"
 GROUPED_CV = f"{TT_DIR}/grouped-cv-{TRAIN_LABEL}/{TRAIN_LABEL}"
 

@@ -10,9 +10,7 @@ rule std_factors:
     log:
         f"{LOGS}/std_factors/{TRAIN_LABEL}-{{bond}}-{{ntrain}}-{{fields}}-{{ntest}}.log",
     wildcard_constraints:
-        ntrain=r"\d+|all",
-        fields=r"selected|[A-Z0-9.]+-[0-9.e+-]+-[0-9.e+-]+",
-        ntest=r"\d+",
+        **FIT_WILDCARD_CONSTRAINTS,
     conda:
         "../../envs/python.yaml"
     params:

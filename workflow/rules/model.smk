@@ -27,9 +27,7 @@ rule fit:
     log:
         f"{LOGS}/fit/{TRAIN_LABEL}-{{bond}}-{{ntrain}}-{{fields}}-{{ntest}}.log",
     wildcard_constraints:
-        ntrain=r"\d+|all",
-        fields=r"selected|[A-Z0-9.]+-[0-9.e+-]+-[0-9.e+-]+",
-        ntest=r"\d+",
+        **FIT_WILDCARD_CONSTRAINTS,
     conda:
         "../../envs/python.yaml"
     params:

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from glassbonds.errors import InputError
+from glassbonds.files import sha256
 from glassbonds.inference.models import FittedModel, FittedModels
 from glassbonds.inference.writers import provenance_lines
 from glassbonds.model.baseline import Baseline
@@ -56,6 +57,7 @@ class BondTypePredictor:
     window: tuple[float, float]
     std_tolerance: float | None = STD_TOLERANCE
     std_factors: str | Path | None = None
+    model_sha256: str | None = None  # of the model file, known when std_factors is given
     expansion: SeriesExpansion | None = None
     weights: np.ndarray | None = None  # W (terms, F), None: no series (fallback)
 
@@ -81,8 +83,9 @@ class BondTypePredictor:
             if not self.uses_series or self.std_tolerance is None:
                 self._low_rank = None
             elif self.std_factors is not None:
+                digest = self.model_sha256 or sha256(self.fitted.path)
                 self._low_rank = read_std_factors(
-                    self.std_factors, model, self.fitted.path, self.expansion, self.std_tolerance
+                    self.std_factors, model, digest, self.expansion, self.std_tolerance
                 )
             else:
                 self._low_rank = LowRankStd.build(model, self.expansion, self.std_tolerance)
@@ -94,9 +97,7 @@ class BondTypePredictor:
         if low_rank is None:
             return "exact (per-atom products and one triangular solve per bond)"
         return (
-            f"low rank, relative tolerance {low_rank.tolerance:g} (SOAP directions "
-            f"{low_rank.soap_basis.shape[1]}, distance directions "
-            f"{low_rank.distance_basis.shape[1]}, eigenvectors {low_rank.rank}); "
+            f"low rank, relative tolerance {low_rank.tolerance:g} ({low_rank.sizes}); "
             f"{self.last_fallback} of {bonds} bonds recomputed exactly"
         )
 
@@ -266,12 +267,20 @@ class BondPredictor:
     ):
         self.models = models
         self.provenance = provenance_lines(models)
-        factors = factors_by_bond_type(
-            list(std_factors), {name: fitted.path for name, fitted in models.models.items()}
+        # Each model file hashed once, and only when std factor files are to be matched.
+        hashes = (
+            {name: sha256(fitted.path) for name, fitted in models.models.items()}
+            if std_factors
+            else {}
         )
+        factors = factors_by_bond_type(list(std_factors), hashes)
         self.predictors = {
             name: BondTypePredictor(
-                fitted, windows.get(name, (np.inf, -np.inf)), std_tolerance, factors.get(name)
+                fitted,
+                windows.get(name, (np.inf, -np.inf)),
+                std_tolerance,
+                factors.get(name),
+                hashes.get(name),
             )
             for name, fitted in models.models.items()
         }

@@ -276,6 +276,14 @@ class LowRankStd:
     def rank(self) -> int:
         return int(self.eigenvalues.shape[0])
 
+    @property
+    def sizes(self) -> str:
+        """``SOAP directions m, distance directions K', eigenvectors r`` (logs, ``.info``)."""
+        return (
+            f"SOAP directions {self.soap_basis.shape[1]}, distance directions "
+            f"{self.distance_basis.shape[1]}, eigenvectors {self.rank}"
+        )
+
     def project_atoms(self, soap: np.ndarray, soap32: np.ndarray | None = None) -> AtomProjections:
         """Per atom (rows of ``soap``; ``soap32``: the same rows in float32 when the caller
         has them): ``y = p W`` split into its float64 head and float32 tail, and

@@ -50,13 +50,11 @@ def write_std_factors(
     return low_rank
 
 
-def factors_by_bond_type(
-    paths: list[str | Path], model_paths: dict[str, str | Path]
-) -> dict[str, Path]:
+def factors_by_bond_type(paths: list[str | Path], model_hashes: dict[str, str]) -> dict[str, Path]:
     """Which std-factor file belongs to which bond type: the file whose recorded model
-    SHA-256 is that of the bond type's model file (``model_paths``: bond type -> file).
+    SHA-256 is that of the bond type's model file (``model_hashes``: bond type -> SHA-256).
     A file that matches no model is an error naming it."""
-    by_hash = {sha256(model_path): bond for bond, model_path in model_paths.items()}
+    by_hash = {digest: bond for bond, digest in model_hashes.items()}
     matched: dict[str, Path] = {}
     for path in paths:
         try:
@@ -73,14 +71,14 @@ def factors_by_bond_type(
 def read_std_factors(
     path: str | Path,
     model,
-    model_path: str | Path,
+    model_sha256: str,
     expansion: SeriesExpansion | None,
     tolerance: float = STD_TOLERANCE,
 ) -> LowRankStd | None:
-    """The low-rank std stored in ``path`` for ``model`` (read from ``model_path``) and the
-    series ``expansion`` the inference run uses; None when the file records that the model
-    keeps the exact std. Raises :class:`InputError` naming ``path`` when the file is not such
-    a file, or was built from another model file or for another distance range."""
+    """The low-rank std stored in ``path`` for ``model`` (whose file has ``model_sha256``)
+    and the series ``expansion`` the inference run uses; None when the file records that the
+    model keeps the exact std. Raises :class:`InputError` naming ``path`` when the file is not
+    such a file, or was built from another model file or for another distance range."""
     try:
         with np.load(path, allow_pickle=False) as stored:
             content = {name: stored[name] for name in stored.files}
@@ -88,8 +86,8 @@ def read_std_factors(
         raise InputError(path, f"not a readable .npz file ({error})", _RERUN) from error
     if str(content.get("format", "")) != FORMAT:
         raise InputError(path, f"not a {FORMAT!r} file", _RERUN)
-    if str(content["model_sha256"]) != sha256(model_path):
-        raise InputError(path, f"built from another version of {model_path}", _RERUN)
+    if str(content["model_sha256"]) != model_sha256:
+        raise InputError(path, "built from another version of the model file", _RERUN)
     if not bool(content["low_rank"]):
         return None
     center, half_range, sigma, terms = content["expansion"]
