@@ -1,5 +1,6 @@
 # Helpers shared by every phase: config validation, tree paths, input functions, targets.
 import copy
+import functools
 import os
 import sys
 from pathlib import Path
@@ -248,40 +249,62 @@ def status_evidence(**patterns):
     return [unpack(evidence)], {}, params
 
 
-def database_inputs(**patterns):
+# The producing rule of each ``produced_by`` input function, by function.
+FUNCTION_PRODUCERS = {}
+
+
+def produced_by(producer, function):
+    """``unpack(function)``: an input function returning named lists of files that rule
+    ``producer`` writes, a producer that ``declare_producers`` names to Snakemake."""
+    FUNCTION_PRODUCERS[function] = producer
+    return unpack(function)
+
+
+def database_inputs(**groups):
     """Inputs of a composition's databases (rules pbssdb, pcssdb): each of the rules'
-    sub-run file ``patterns`` for every sub-run, in sub-run order (params ``subruns``).
-    Returns (input functions, input files) as ``status_evidence``.
+    sub-run file patterns for every sub-run, in sub-run order (params ``subruns``), given
+    grouped by the rules that write them, ``<producer>={<input name>: <pattern>}``. Returns
+    one input function per producer (``produced_by``).
 
-    md with every sub-run getting DFT: plain file lists with an ``{nc}`` wildcard (no
-    Python per job; 0.4 s less in a production dry-run than the function). An adopted tree,
-    or sub-runs chosen for DFT per composition: an input function. An adopted sub-run may
-    hold only its structure: its ``icohplist`` and ``neighbours`` are then left out (its
-    status, and ND.info, say why)."""
-    optional = ("icohplist", "neighbours")
-    if config["subrun_source"] == "md" and not DFT_SUBRUNS:
-        # subruns_of("{nc}"): the configured sub-runs, the same for every composition
-        return [], {kind: subrun_paths("{nc}", path) for kind, path in patterns.items()}
+    Functions, not plain file lists, although they run once per database job: Snakemake
+    can then be told each file's producing rule (``declare_producers``; a named list of
+    files is looked up as a whole, a function by itself), which spares the search for the
+    producer of ~49,000 files in a production dry-run (~1 s). An adopted sub-run may hold
+    only its structure: its ``icohplist`` and ``neighbours`` are then left out (its status,
+    and ND.info, say why)."""
+    optional = {"icohplist", "neighbours"}
+    subruns = functools.cache(subruns_of)  # one look at an adopted tree per composition
 
-    def inputs(wildcards):
-        nc = wildcards.nc
-        files = {kind: subrun_paths(nc, path) for kind, path in patterns.items()}
-        if config["subrun_source"] == "existing":
-            for kind in optional:
-                files[kind] = [p for p in files[kind] if Path(p).exists()]
-        if not files["status"]:
-            raise ValueError(f"composition {nc}: no sub-run found under {ROOT}/{nc}")
-        return files
+    def files(patterns):
+        def inputs(wildcards):
+            nc = wildcards.nc
+            found = {
+                kind: [subrun_path(path, s) for s in subruns(nc)]
+                for kind, path in patterns.items()
+            }
+            if config["subrun_source"] == "existing":
+                for kind in optional & found.keys():
+                    found[kind] = [p for p in found[kind] if Path(p).exists()]
+            if not subruns(nc):
+                raise ValueError(
+                    f"composition {nc}: no sub-run found under {ROOT}/{nc}"
+                )
+            return found
 
-    return [unpack(inputs)], {}
+        return inputs
+
+    return [
+        produced_by(producer, files(patterns)) for producer, patterns in groups.items()
+    ]
 
 
 def declare_producers(consumer, **producers):
     """Name the rule that writes each named input of rule ``consumer`` (input name=rule
-    name), for the inputs that are file patterns (not functions) and the producers the
-    workflow has (md: generate and DFT rules). The DAG then takes the job of that rule
-    instead of searching every output pattern of the tree for the file's producer: one
-    regular-expression search per input file, ~90,000 in a production dry-run.
+    name; inputs that are file patterns, not functions) and of its ``produced_by`` input
+    functions, for the producers the workflow has (md: generate and DFT rules). The DAG
+    then takes the job of that rule instead of searching every output pattern of the tree
+    for the file's producer: one regular-expression search per input file, ~90,000 in a
+    production dry-run.
 
     Snakemake declares this itself for an input written as ``rules.X.output.Y``, but not
     in this workflow: the global wildcard_constraints put the constraints into the rules'
@@ -291,8 +314,9 @@ def declare_producers(consumer, **producers):
     A wrong pair does not go unnoticed: the named rule's output patterns must match the
     file, else the dry run stops (a traceback from ``Rule.get_wildcards``).
 
-    Not for inputs of thousands of files (pbssdb, pcssdb, report_status): Snakemake hashes
-    the whole list once per file of it, which costs more than the search it saves."""
+    Named lists of thousands of files (pbssdb, pcssdb, report_status) are given by
+    ``produced_by`` functions instead: Snakemake hashes a named list once per file of it,
+    which costs more than the search it saves, a function once."""
     target = workflow.get_rule(consumer)
     if not isinstance(getattr(target, "dependencies", None), dict):
         return  # a Snakemake without this internal map: the search stays, results do not change
@@ -302,6 +326,23 @@ def declare_producers(consumer, **producers):
         if producer not in names or files is None or is_callable(files):
             continue
         target.dependencies[files] = producer
+    for item in target.input:
+        # an input function is kept as a file whose _file is the unpack()ed function
+        function = getattr(getattr(item, "_file", None), "callable", None)
+        producer = FUNCTION_PRODUCERS.get(function)
+        if producer in names:
+            target.dependencies[item] = producer
+
+
+def report_status_inputs(wildcards):
+    """Every sub-run's status (SUBRUN_STATUS, etl.smk), composition by composition."""
+    return {
+        "status": [
+            path
+            for nc in config["compositions"]
+            for path in subrun_paths(nc, SUBRUN_STATUS)
+        ]
+    }
 
 
 def pbssdb_subruns(wildcards):

@@ -54,20 +54,21 @@ declare_producers(
 )
 
 
-# What a composition's databases (rules pbssdb, pcssdb) read of each of its sub-runs.
-DATABASE_INPUT_FUNCTIONS, DATABASE_INPUT_FILES = database_inputs(
-    status=SUBRUN_STATUS,
-    xyz=SUBRUN_XYZ,
-    soap=SUBRUN_SOAP,
-    neighbours=f"{SUBRUN_DIR}/lobsterin-quippy",  # written by rule subrun_inputs
-    icohplist=f"{SUBRUN_DIR}/ICOHPLIST.lobster",  # written by rule lobster
+# What a composition's databases (rules pbssdb, pcssdb) read of each of its sub-runs, by
+# the rule that writes it.
+DATABASE_INPUT_FUNCTIONS = database_inputs(
+    describe_subrun={"status": SUBRUN_STATUS, "soap": SUBRUN_SOAP},
+    subrun_inputs={
+        "xyz": SUBRUN_XYZ,
+        "neighbours": f"{SUBRUN_DIR}/lobsterin-quippy",
+    },
+    lobster={"icohplist": f"{SUBRUN_DIR}/ICOHPLIST.lobster"},
 )
 
 
 rule pbssdb:
     input:
         *DATABASE_INPUT_FUNCTIONS,
-        **DATABASE_INPUT_FILES,
     output:
         bnd=[f"{PBSSDB_DIR}/{bond}.bnd" for bond in BOND_TYPES],
         nd_info=f"{PBSSDB_DIR}/ND.info",
@@ -92,6 +93,9 @@ rule pbssdb:
         soap=lookup(dpath="soap", within=config),
     script:
         "../../scripts/pbssdb.py"
+
+
+declare_producers("pbssdb")
 
 
 for _spec in config.get("mixed_databases", []):

@@ -5,7 +5,6 @@
 rule pcssdb:
     input:
         *DATABASE_INPUT_FUNCTIONS,
-        **DATABASE_INPUT_FILES,
     output:
         xyz=[f"{PCSSDB_DIR}/{element}.xyz" for element in SPECIES],
         idx=[f"{PCSSDB_DIR}/{element}.xyz.idx" for element in SPECIES],
@@ -27,6 +26,9 @@ rule pcssdb:
         soap=lookup(dpath="soap", within=config),
     script:
         "../../scripts/pcssdb.py"
+
+
+declare_producers("pcssdb")
 
 
 rule per_atom_model:

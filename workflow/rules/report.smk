@@ -6,11 +6,8 @@ REPORT_DIR = f"{DERIVED}/report"
 
 rule report_status:
     input:
-        status=[
-            path
-            for nc in config["compositions"]
-            for path in subrun_paths(nc, SUBRUN_STATUS)
-        ],
+        # a function, so that its producer can be named (declare_producers)
+        produced_by("describe_subrun", report_status_inputs),
     output:
         html=report(
             f"{REPORT_DIR}/subrun-status.html",
@@ -39,6 +36,9 @@ rule report_status:
         compositions=config["compositions"],
     script:
         "../../scripts/report_status.py"
+
+
+declare_producers("report_status")
 
 
 rule report_databases:
