@@ -2,6 +2,17 @@
 # Usage: see README.md.  Config keys: workflow/schemas/config.schema.yaml.
 
 
+import gc
+
+# Snakemake's own process holds every job and file of the DAG (~10^6 Python objects for a
+# production tree): Python's default garbage-collection thresholds (700, 10, 10) then spend
+# a fifth of a production dry-run re-scanning them. A younger generation of 50,000 objects
+# (cyclic garbage waits for at most that many allocations) and the workflow's own objects
+# frozen once parsed (end of this file) make `snakemake -n` ~25 % faster, same peak memory
+# (bench/bench_dry_run.py). Results do not depend on it.
+gc.set_threshold(50_000, 10, 10)
+
+
 report: "workflow/report/workflow.rst"
 
 
@@ -57,3 +68,8 @@ onsuccess:
 
 onerror:
     run_lock.release(RUN_LOCK)
+
+
+# Everything parsed so far lives as long as Snakemake: out of the collector's scans.
+gc.collect()
+gc.freeze()
