@@ -192,6 +192,7 @@ class LowRankStd:
         self._basis_tail = np.ascontiguousarray(self.soap_basis[:, head:], dtype=np.float32)
         self._projection_tail = np.ascontiguousarray(self.projection[head:], dtype=np.float32)
         self._z_buffer = np.empty((0, self._projection_tail.shape[1]), dtype=np.float32)
+        self._sum_weights = np.stack([np.ones(rank), 1.0 / self.eigenvalues], axis=1)
 
     @classmethod
     def build(
@@ -278,13 +279,21 @@ class LowRankStd:
             f"{self.distance_basis.shape[1]}, eigenvectors {self.rank}"
         )
 
-    def project_atoms(self, soap: np.ndarray, soap32: np.ndarray | None = None) -> AtomProjections:
-        """Per atom (rows of ``soap``; ``soap32``: the same rows in float32 when the caller
-        has them): ``y = p W`` split into its float64 head and float32 tail, and
-        ``Z_k = y_tail T_k`` (float32): what :meth:`latent` gathers for each bond's two
-        atoms."""
-        head = soap @ self.soap_basis[:, : self._head]
-        tail = (soap.astype(np.float32) if soap32 is None else soap32) @ self._basis_tail
+    @property
+    def head_basis(self) -> np.ndarray:
+        """The SOAP directions kept in float64, (F, L): ``soap @ head_basis`` is the head."""
+        return self.soap_basis[:, : self._head]
+
+    def project_atoms(self, soap: np.ndarray, head: np.ndarray | None = None) -> AtomProjections:
+        """Per atom (rows of ``soap``, float64, or float32 when the caller gives ``head``, the
+        rows' ``soap @ head_basis`` computed in float64): ``y = p W`` split into its float64
+        head and float32 tail, and ``Z_k = y_tail T_k`` (float32): what :meth:`latent`
+        gathers for each bond's two atoms."""
+        if head is None:
+            if soap.dtype != np.float64:
+                raise ValueError("the head needs float64 SOAP rows (or give it)")
+            head = soap @ self.head_basis
+        tail = soap.astype(np.float32, copy=False) @ self._basis_tail
         if self._z_buffer.shape[0] < len(soap):
             self._z_buffer = np.empty((len(soap), self._z_buffer.shape[1]), dtype=np.float32)
         z_tail = np.matmul(tail, self._projection_tail, out=self._z_buffer[: len(soap)])
@@ -324,15 +333,15 @@ class LowRankStd:
             shape=(n_bonds, atoms.z_tail.shape[0]),
         )
         z += gather @ atoms.z_tail
-        squared = np.square(z)
-        s_r = squared.sum(axis=1)
+        # s_r = |z|^2 and the bound's sum_j z_j^2 / lambda_j in one pass over z^2.
+        s_r, captured = (np.square(z, out=z) @ self._sum_weights).T
         latent = prior - s_r
-        tail_sum = (atoms.tail[atom_a] + atoms.tail[atom_b]).astype(np.float64)
+        # |y_a + y_b|^2 only enters the bound: float32 suffices for the tail.
+        tail_sum = atoms.tail[atom_a] + atoms.tail[atom_b]
         y_norm = np.einsum("ij,ij->i", head_sum, head_sum) + np.einsum(
-            "ij,ij->i", tail_sum, tail_sum
+            "ij,ij->i", tail_sum, tail_sum, dtype=np.float64
         )
         psi_norm = 0.25 * np.einsum("ij,ij->i", a_reduced, a_reduced) * y_norm
-        captured = squared @ (1.0 / self.eigenvalues)
         bound = self.next_eigenvalue * np.maximum(psi_norm - captured, 0.0)
         # Relative change of the calibrated std when the variance drops by amplitude * bound.
         model = self.model
