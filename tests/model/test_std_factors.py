@@ -99,3 +99,21 @@ def test_a_file_that_is_not_std_factors_is_named(tmp_path) -> None:
     broken.write_bytes(b"not a zip archive")
     with pytest.raises(InputError, match=r"m\.std\.npz.*not a readable \.npz"):
         BondPredictor(FittedModels.load([model_path]), {"Zr-Cu": WINDOW}, 1e-3, [broken])
+
+
+def test_a_file_of_the_previous_format_is_refused_with_the_rebuild_command(tmp_path) -> None:
+    rng = np.random.default_rng(5)
+    soap = _soap(rng, 400)
+    model_path = _saved_model(rng, soap, tmp_path / "m.model.npz")
+    models = FittedModels.load([model_path])
+    factors = tmp_path / "m.std.npz"
+    write_std_factors(models.models["Zr-Cu"].model, model_path, WINDOW, factors)
+    # Version 1 files had a second scalar, the SOAP-residual limit, and another format line.
+    with np.load(factors) as stored:
+        content = {name: stored[name] for name in stored.files}
+    content["format"] = np.array("glassbonds low-rank std 1")
+    content["scalars"] = np.array([content["scalars"][0], 1e-4])
+    with open(factors, "wb") as stream:
+        np.savez(stream, **content)
+    with pytest.raises(InputError, match=r"m\.std\.npz.*low-rank std 2.*snakemake -R std_factors"):
+        _std(models, [factors], soap, _bonds(rng, len(soap), 10))

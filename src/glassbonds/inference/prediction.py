@@ -120,16 +120,19 @@ class BondTypePredictor:
         atom_a: np.ndarray,
         atom_b: np.ndarray,
         distance: np.ndarray,
-        soap32: np.ndarray | None = None,
+        frame: FrameProducts | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Mean and calibrated std (eV): the low-rank std where its per-bond check passes,
         the exact std (:meth:`std_exact`) for the other bonds and without a low-rank model.
-        ``soap32``: ``soap`` in float32, when the caller converted it once for all types."""
+        ``frame``: the frame's shared products (:func:`frame_products`), when the caller
+        computed them once for all bond types."""
         low_rank = self.low_rank
         inside = self.in_range(distance) if low_rank is not None else None
         if low_rank is None or not inside.any():
             self.last_fallback = len(distance)
             return self.std_exact(soap, atom_a, atom_b, distance)
+        if frame is None:
+            frame = frame_products(soap, [self])
         if not inside.all():  # bonds beyond the series range take the exact path
             mean, std = np.empty(len(distance)), np.empty(len(distance))
             rows, other = np.flatnonzero(inside), np.flatnonzero(~inside)
@@ -137,26 +140,27 @@ class BondTypePredictor:
                 soap, atom_a[other], atom_b[other], distance[other]
             )
             mean[rows], std[rows] = self.std_fast(
-                soap, atom_a[rows], atom_b[rows], distance[rows], soap32
+                soap, atom_a[rows], atom_b[rows], distance[rows], frame
             )
             self.last_fallback += len(other)
             return mean, std
         model = self.fitted.model
+        series_columns, head_columns = frame.columns[self.fitted.bond_type]
         used, inverse = np.unique(np.concatenate([atom_a, atom_b]), return_inverse=True)
         if 5 * len(used) >= 4 * len(soap):  # most of the frame's atoms: no copies
-            local, local32, local_a, local_b = soap, soap32, atom_a, atom_b
+            atoms = low_rank.project_atoms(frame.soap32, frame.products[:, head_columns])
+            local_a, local_b = atom_a, atom_b
         else:
+            atoms = low_rank.project_atoms(frame.soap32[used], frame.products[used, head_columns])
             local_a, local_b = inverse[: len(atom_a)], inverse[len(atom_a) :]
-            local, local32 = soap[used], None if soap32 is None else soap32[used]
-        atoms = low_rank.project_atoms(local, local32)
-        projection = local @ self.weights.T
-        mean = self.mean_from_projection(projection, local_a, local_b, distance)
-        norms = np.einsum("ij,ij->i", local, local)
+        mean = self.mean_from_projection(
+            frame.products[:, series_columns], atom_a, atom_b, distance
+        )
         std = np.empty(len(distance))
         failed = np.zeros(len(distance), dtype=bool)
         for start in range(0, len(distance), BOND_BLOCK):
             rows = slice(start, start + BOND_BLOCK)
-            prior = _prior(local, norms, local_a[rows], local_b[rows])
+            prior = _prior(soap, frame.norms, atom_a[rows], atom_b[rows])
             latent, ok = low_rank.latent(atoms, local_a[rows], local_b[rows], distance[rows], prior)
             std[rows] = calibrated_std(model, latent)
             failed[rows] = ~ok
@@ -218,6 +222,40 @@ def _prior(
         rows = slice(start, start + PRIOR_BLOCK)
         cross[rows] = np.einsum("ij,ij->i", soap[atom_a[rows]], soap[atom_b[rows]])
     return 0.25 * (norms[atom_a] + norms[atom_b] + 2.0 * cross)
+
+
+@dataclass(frozen=True)
+class FrameProducts:
+    """What the low-rank std paths of all bond types share in one frame, computed once:
+    the SOAP vectors in float32 (``soap32``), ``|p|^2`` per atom (``norms``), and one float64
+    product of the SOAP vectors with every model's series weights and low-rank head
+    directions (``products``, (n_atoms, columns); ``columns[bond type]`` = (series columns,
+    head columns))."""
+
+    soap32: np.ndarray
+    norms: np.ndarray
+    products: np.ndarray
+    columns: dict[str, tuple[slice, slice]]
+
+
+def frame_products(soap: np.ndarray, predictors: Sequence[BondTypePredictor]) -> FrameProducts:
+    """The :class:`FrameProducts` of ``soap`` (n_atoms, F) for the ``predictors`` with a
+    low-rank std: one pass over the float64 SOAP vectors instead of one per model."""
+    blocks, columns, start = [], {}, 0
+    for predictor in predictors:
+        low_rank = predictor.low_rank
+        if low_rank is None:
+            continue
+        head = low_rank.head_basis.T
+        blocks += [predictor.weights, head]
+        series = slice(start, start + len(predictor.weights))
+        heads = slice(series.stop, series.stop + len(head))
+        columns[predictor.fitted.bond_type] = (series, heads)
+        start = heads.stop
+    products = soap @ np.vstack(blocks).T if blocks else np.empty((len(soap), 0))
+    return FrameProducts(
+        soap.astype(np.float32), np.einsum("ij,ij->i", soap, soap), products, columns
+    )
 
 
 def baseline_of(model: SoapBondKernelRegressor) -> Baseline:
@@ -300,7 +338,7 @@ class BondPredictor:
         mean = np.full(len(bonds), np.nan)
         std = np.full(len(bonds), np.nan) if with_std else None
         has_model = np.zeros(len(bonds), dtype=bool)
-        projection = soap32 = None
+        projection = frame = None
         self.std_methods = {}
         if self._stacked is not None and not with_std:
             if soap.shape[1] != self._stacked.shape[1]:
@@ -320,9 +358,9 @@ class BondPredictor:
             a, b, d = bonds.atom_a[rows], bonds.atom_b[rows], bonds.distance[rows]
             model = predictor.fitted.model
             if with_std and predictor.uses_series and model.landmark_cholesky_ is None:
-                if soap32 is None and predictor.low_rank is not None:
-                    soap32 = soap.astype(np.float32)  # once per frame, for every type
-                mean[rows], std[rows] = predictor.std_fast(soap, a, b, d, soap32)
+                if frame is None and predictor.low_rank is not None:
+                    frame = frame_products(soap, list(self.predictors.values()))
+                mean[rows], std[rows] = predictor.std_fast(soap, a, b, d, frame)
                 self.std_methods[name] = predictor.std_method(len(rows))
                 continue
             if with_std or not predictor.uses_series:

@@ -20,7 +20,8 @@ from glassbonds.errors import InputError
 from glassbonds.files import atomic_path, sha256
 from glassbonds.model.predictive_std import STD_TOLERANCE, LowRankStd, SeriesExpansion
 
-FORMAT = "glassbonds low-rank std 1"
+# Version 2: no SOAP-residual limit (version 1 files are refused with the rebuild command).
+FORMAT = "glassbonds low-rank std 2"
 _ARRAYS = ("soap_basis", "distance_basis", "projection", "eigenvalues")
 _RERUN = "rebuild it: snakemake -R std_factors (or delete the file)"
 
@@ -44,7 +45,7 @@ def write_std_factors(
         arrays["expansion"] = np.array(
             [expansion.center, expansion.half_range, expansion.sigma, expansion.terms]
         )
-        arrays["scalars"] = np.array([low_rank.next_eigenvalue, low_rank.outside_limit])
+        arrays["scalars"] = np.array([low_rank.next_eigenvalue])
     with atomic_path(out_path) as tmp, open(tmp, "wb") as stream:
         np.savez(stream, **header, **arrays)
     return low_rank
@@ -98,12 +99,10 @@ def read_std_factors(
             f"built for the distance range {stored_expansion}, the run uses {expansion}",
             _RERUN,
         )
-    next_eigenvalue, outside_limit = (float(value) for value in content["scalars"])
     return LowRankStd(
         model,
         expansion,
         *(content[name] for name in _ARRAYS),
-        next_eigenvalue,
-        outside_limit,
+        float(content["scalars"][0]),
         float(tolerance),
     )
