@@ -117,3 +117,13 @@ def test_a_file_of_the_previous_format_is_refused_with_the_rebuild_command(tmp_p
         np.savez(stream, **content)
     with pytest.raises(InputError, match=r"m\.std\.npz.*low-rank std 2.*snakemake -R std_factors"):
         _std(models, [factors], soap, _bonds(rng, len(soap), 10))
+
+
+def test_rule_std_factors_declares_the_format_the_package_writes() -> None:
+    # The rule's params carry the format so that a new format reruns it (params trigger).
+    from pathlib import Path
+
+    from glassbonds.model.std_factors import FORMAT
+
+    rules = Path(__file__).resolve().parents[2] / "workflow" / "rules" / "inference.smk"
+    assert f'file_format="{FORMAT}",' in rules.read_text()

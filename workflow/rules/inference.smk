@@ -16,6 +16,9 @@ rule std_factors:
     params:
         bond_type="{bond}",
         window=lookup(dpath="inference/windows/{bond}", within=config, default=None),
+        # glassbonds.model.std_factors.FORMAT: a new file format reruns this rule (params
+        # trigger) instead of leaving infer jobs with files they refuse.
+        file_format="glassbonds low-rank std 2",
     script:
         "../../scripts/std_factors.py"
 
