@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -11,7 +13,7 @@ from glassbonds.inference.prediction import BondPredictor
 from glassbonds.model.features import bond_feature_matrix
 from glassbonds.model.files import save_model
 from glassbonds.model.kernel import SoapBondKernelRegressor
-from glassbonds.model.std_factors import write_std_factors
+from glassbonds.model.std_factors import FORMAT, write_std_factors
 
 WINDOW = (2.5, 3.6)
 
@@ -44,13 +46,20 @@ def _std(models, factors, soap, bonds, window=WINDOW):
     return type_predictor.std_fast(soap, *bonds)[1], type_predictor
 
 
-def test_read_factors_give_the_same_std_as_a_fresh_build(tmp_path) -> None:
-    rng = np.random.default_rng(1)
+def _model_with_factors(tmp_path, seed: int):
+    """A saved low-rank model on SOAP-like atoms and its std factors ``m.std.npz``:
+    (rng, soap, models, factors path, what write_std_factors built)."""
+    rng = np.random.default_rng(seed)
     soap = _soap(rng, 400)
     model_path = _saved_model(rng, soap, tmp_path / "m.model.npz")
     models = FittedModels.load([model_path])
     factors = tmp_path / "m.std.npz"
     built = write_std_factors(models.models["Zr-Cu"].model, model_path, WINDOW, factors)
+    return rng, soap, models, factors, built
+
+
+def test_read_factors_give_the_same_std_as_a_fresh_build(tmp_path) -> None:
+    rng, soap, models, factors, built = _model_with_factors(tmp_path, seed=1)
     assert built is not None
     bonds = _bonds(rng, len(soap), 500)
     fresh, _ = _std(models, (), soap, bonds)
@@ -102,12 +111,7 @@ def test_a_file_that_is_not_std_factors_is_named(tmp_path) -> None:
 
 
 def test_a_file_of_the_previous_format_is_refused_with_the_rebuild_command(tmp_path) -> None:
-    rng = np.random.default_rng(5)
-    soap = _soap(rng, 400)
-    model_path = _saved_model(rng, soap, tmp_path / "m.model.npz")
-    models = FittedModels.load([model_path])
-    factors = tmp_path / "m.std.npz"
-    write_std_factors(models.models["Zr-Cu"].model, model_path, WINDOW, factors)
+    rng, soap, models, factors, _ = _model_with_factors(tmp_path, seed=5)
     # Version 1 files had a second scalar, the SOAP-residual limit, and another format line.
     with np.load(factors) as stored:
         content = {name: stored[name] for name in stored.files}
@@ -121,9 +125,5 @@ def test_a_file_of_the_previous_format_is_refused_with_the_rebuild_command(tmp_p
 
 def test_rule_std_factors_declares_the_format_the_package_writes() -> None:
     # The rule's params carry the format so that a new format reruns it (params trigger).
-    from pathlib import Path
-
-    from glassbonds.model.std_factors import FORMAT
-
     rules = Path(__file__).resolve().parents[2] / "workflow" / "rules" / "inference.smk"
     assert f'file_format="{FORMAT}",' in rules.read_text()
