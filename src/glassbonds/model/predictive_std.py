@@ -29,7 +29,8 @@ first ``m_k`` SOAP directions for distance direction k, about half of the K'm pa
 ``r`` eigenvalues above ``eigen_floor``. Then per frame: ``y = P_atoms W`` and
 ``Z_k = y[:m_k] T_k`` per atom (m and sum_k r numbers per atom, one matrix product per k),
 and per bond ``z_j = sqrt(lambda_j) v_j . psi = 0.5 sum_k a'_k (Z_k[a] + Z_k[b])_j`` (one
-sparse matrix of 2 K' entries per bond times ``Z``), ``s_r = |z|^2``. A pair left out of
+compiled pass over the bond's rows of ``Z``, :mod:`glassbonds.model.bond_loops`),
+``s_r = |z|^2``. A pair left out of
 ``psi`` is, like a SOAP direction outside ``W``, counted in the prior but not in ``s_r``: it
 can only raise the latent variance, by as much as its part of ``psi^T M psi``.
 
@@ -60,8 +61,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.linalg import eigh, solve_triangular
-from scipy.sparse import csr_matrix
 from scipy.stats import poisson
+
+from glassbonds.model.bond_loops import tail_sums
 
 SERIES_TOLERANCE = 1e-20
 MAX_SERIES_TERMS = 200
@@ -195,7 +197,7 @@ class LowRankStd:
     def __post_init__(self) -> None:
         counts = np.asarray(self.soap_counts, dtype=np.int64)
         head = int(min(HEAD_DIRECTIONS, counts.min()))
-        k_reduced, rank = self.distance_basis.shape[1], self.eigenvalues.shape[0]
+        k_reduced = self.distance_basis.shape[1]
         if counts.shape != (k_reduced,) or np.any(np.diff(counts) > 0):
             raise ValueError("soap_counts: one non-increasing count per distance direction")
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
@@ -212,12 +214,9 @@ class LowRankStd:
         self._basis_tail = np.ascontiguousarray(
             self.soap_basis[:, head : head + int(counts.max())], dtype=np.float32
         )
-        # Column k of the indicator adds the tail directions paired with k (the bound's |psi|^2).
-        self._tail_indicator = (
-            np.arange(self._basis_tail.shape[1])[:, None] < (counts - head)[None, :]
-        ).astype(np.float32)
+        self._tail_counts_by_direction = counts - head
+        self._inverse_eigenvalues = 1.0 / self.eigenvalues
         self._z_buffer = np.empty(0, dtype=np.float32)
-        self._sum_weights = np.stack([np.ones(rank), 1.0 / self.eigenvalues], axis=1)
 
     @classmethod
     def build(
@@ -358,35 +357,21 @@ class LowRankStd:
         outer = 0.5 * (head_sum[:, :, None] * a_reduced[:, None, :]).reshape(n_bonds, -1)
         z = outer @ self._projection_head
         # Tail, float32: 0.5 sum_k a'_k (Z_k[a] + Z_k[b]) over the K_t distance directions
-        # with a tail, as a sparse (bonds, atoms K_t) matrix with 2 K_t entries per row times Z:
-        # one pass over the rows of Z that the bond needs.
-        k_tail = len(self._projection_tails)
-        if k_tail:
-            offsets = np.arange(k_tail)
-            columns = np.hstack(
-                [atom_a[:, None] * k_tail + offsets, atom_b[:, None] * k_tail + offsets]
-            )
-            weights = np.tile(a_reduced[:, :k_tail], 2).astype(np.float32) * np.float32(0.5)
-            gather = csr_matrix(
-                (
-                    weights.ravel(),
-                    columns.ravel(),
-                    np.arange(0, 2 * k_tail * n_bonds + 1, 2 * k_tail),
-                ),
-                shape=(n_bonds, atoms.z_tail.shape[0]),
-            )
-            z += gather @ atoms.z_tail
-        # s_r = |z|^2 and the bound's sum_j z_j^2 / lambda_j in one pass over z^2.
-        s_r, captured = (np.square(z, out=z) @ self._sum_weights).T
-        latent = prior - s_r
-        # |psi|^2 = 0.25 sum_k a'_k^2 |(y_a + y_b)[:m_k]|^2 only enters the bound: float32
-        # suffices for the tail.
-        tail_sum = atoms.tail[atom_a] + atoms.tail[atom_b]
-        y_norms = (
-            np.einsum("ij,ij->i", head_sum, head_sum)[:, None]
-            + np.square(tail_sum, out=tail_sum) @ self._tail_indicator
+        # with a tail; then s_r = |z|^2, the bound's sum_j z_j^2 / lambda_j and |psi|^2, whose
+        # tail part (it only enters the bound) is summed from the float32 tail.
+        s_r, captured, psi_norm = tail_sums(
+            z,
+            atoms.z_tail,
+            len(self._projection_tails),
+            atom_a,
+            atom_b,
+            a_reduced,
+            atoms.tail,
+            self._tail_counts_by_direction,
+            np.einsum("ij,ij->i", head_sum, head_sum),
+            self._inverse_eigenvalues,
         )
-        psi_norm = 0.25 * np.einsum("ij,ij->i", np.square(a_reduced), y_norms)
+        latent = prior - s_r
         bound = self.next_eigenvalue * np.maximum(psi_norm - captured, 0.0)
         # Relative change of the calibrated std when the variance drops by amplitude * bound.
         model = self.model
