@@ -331,6 +331,8 @@ def compare_with_dense(
             print(
                 f"  {name}: low-rank std, SOAP rank m {low_rank.soap_basis.shape[1]}, distance "
                 f"directions {low_rank.distance_basis.shape[1]} of {low_rank.expansion.terms}, "
+                f"pairs {int(low_rank.soap_counts.sum())} of "
+                f"{low_rank.soap_basis.shape[1] * low_rank.distance_basis.shape[1]}, "
                 f"eigenvectors r {low_rank.rank}, exact fallback for "
                 f"{getattr(fast, 'last_fallback', 0)} bonds"
             )

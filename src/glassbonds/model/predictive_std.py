@@ -305,7 +305,8 @@ class LowRankStd:
 
     @property
     def sizes(self) -> str:
-        """``SOAP directions m, distance directions K', eigenvectors r`` (logs, ``.info``)."""
+        """``SOAP directions m, distance directions K', pairs sum_k m_k, eigenvectors r`` (logs,
+        ``.info``)."""
         return (
             f"SOAP directions {self.soap_basis.shape[1]}, distance directions "
             f"{self.distance_basis.shape[1]}, pairs {int(np.sum(self.soap_counts))}, "
