@@ -215,40 +215,52 @@ def multi_frame_dump(single: Path, out: Path, frames: int, jitter: float = 0.02)
 
 
 def end_to_end(
-    dump: Path, models: FittedModels, parameters: SoapParameters, tmp: Path, frames: int
+    dump: Path,
+    models: FittedModels,
+    parameters: SoapParameters,
+    tmp: Path,
+    frames: int,
+    repeats: int = 2,
 ) -> dict[bool, float]:
-    """Per-frame time of ``infer_frames`` with and without the std, setup excluded: one run
-    each on a ``frames``-frame dump of the cell; the per-frame time is the median of the
-    frames after the first (``FrameResult.seconds``; the first frame carries the one-off
-    setup, printed apart). Prints wall and CPU time."""
+    """Per-frame time of ``infer_frames`` with and without the std, setup excluded:
+    ``repeats`` runs each on a ``frames``-frame dump of the cell, alternating without and with
+    the std (so that a slower spell of a shared machine touches both); the per-frame time is
+    the median over the runs' frames after the first (``FrameResult.seconds``; the first frame
+    carries the one-off setup, printed apart). Prints wall and CPU time."""
     several = multi_frame_dump(dump, tmp / "frames.dump", frames)
-    per_frame, cpu_per_frame = {}, {}
-    for with_std in (False, True):
-        summary = infer_frames(
-            several,
-            "lammps-dump",
-            TYPE_MAP,
-            models,
-            WINDOWS,
-            parameters,
-            tmp / f"out-{with_std}",
-            _names("1"),
-            predictive_std=with_std,
-            log=io.StringIO(),
-            std_tolerance=STD_TOLERANCE,
-        )
-        seconds = [result.seconds for result in summary.frames]
-        per_frame[with_std] = float(np.median(seconds[1:]))
-        cpu_per_frame[with_std] = float(np.median([r.cpu_seconds for r in summary.frames[1:]]))
-        print(
-            f"infer_frames, std {'on ' if with_std else 'off'}: {frames} frames "
-            f"{sum(seconds):.2f} s, median of frames 2-{frames} {per_frame[with_std]:.2f} s per "
-            f"frame ({cpu_per_frame[with_std]:.2f} CPU-s, both cores), one-off setup "
-            f"{seconds[0] - per_frame[with_std]:.2f} s"
-        )
+    seconds: dict[bool, list[float]] = {False: [], True: []}
+    cpu_seconds: dict[bool, list[float]] = {False: [], True: []}
+    for repeat in range(repeats):
+        for with_std in (False, True):
+            summary = infer_frames(
+                several,
+                "lammps-dump",
+                TYPE_MAP,
+                models,
+                WINDOWS,
+                parameters,
+                tmp / f"out-{with_std}",
+                _names("1"),
+                predictive_std=with_std,
+                log=io.StringIO(),
+                std_tolerance=STD_TOLERANCE,
+            )
+            run = [result.seconds for result in summary.frames]
+            seconds[with_std] += run[1:]
+            cpu_seconds[with_std] += [result.cpu_seconds for result in summary.frames[1:]]
+            print(
+                f"infer_frames, std {'on ' if with_std else 'off'} (run {repeat + 1} of "
+                f"{repeats}): {frames} frames {sum(run):.2f} s, median of frames 2-{frames} "
+                f"{np.median(run[1:]):.2f} s per frame, one-off setup "
+                f"{run[0] - np.median(run[1:]):.2f} s"
+            )
+    per_frame = {key: float(np.median(values)) for key, values in seconds.items()}
+    cpu_per_frame = {key: float(np.median(values)) for key, values in cpu_seconds.items()}
     print(
-        f"CPU time per frame (steadier on a shared machine): std on / std off "
-        f"{cpu_per_frame[True] / cpu_per_frame[False]:.2f}x"
+        f"per frame, median of {len(seconds[True])} frames each: std off {per_frame[False]:.2f} s "
+        f"({cpu_per_frame[False]:.2f} CPU-s, all threads), std on {per_frame[True]:.2f} s "
+        f"({cpu_per_frame[True]:.2f} CPU-s); CPU time per frame (steadier on a shared machine): "
+        f"std on / std off {cpu_per_frame[True] / cpu_per_frame[False]:.2f}x"
     )
     return per_frame
 
@@ -331,6 +343,8 @@ def compare_with_dense(
             print(
                 f"  {name}: low-rank std, SOAP rank m {low_rank.soap_basis.shape[1]}, distance "
                 f"directions {low_rank.distance_basis.shape[1]} of {low_rank.expansion.terms}, "
+                f"pairs {int(low_rank.soap_counts.sum())} of "
+                f"{low_rank.soap_basis.shape[1] * low_rank.distance_basis.shape[1]}, "
                 f"eigenvectors r {low_rank.rank}, exact fallback for "
                 f"{getattr(fast, 'last_fallback', 0)} bonds"
             )

@@ -26,7 +26,7 @@ KEY_LINES = {
     ],
     "bench_inference": [
         r"end to end per frame .*",
-        r"CPU time per frame .*",
+        r"per frame, median of .*",
         r"peak RSS \(ru_maxrss\) after "
         r"inference: .*",
         r"predict \d+ bonds, .*",

@@ -138,7 +138,11 @@ def test_low_rank_std_on_real_run21_bonds(run21_store) -> None:
     model = SoapBondKernelRegressor(sigma=0.5, gamma=0.01).fit(train.features(), train.target)
     window = (float(test.distance.min()), float(test.distance.max()))
     predictor = BondTypePredictor(FittedModel("Zr-Zr", model, {}, "m.npz"), window)
-    assert predictor.low_rank is not None
+    low_rank = predictor.low_rank
+    assert low_rank is not None
+    # Real SOAP: the later distance directions pair with fewer SOAP directions.
+    counts, m = low_rank.soap_counts, low_rank.soap_basis.shape[1]
+    assert counts[0] == m and counts[-1] < m and np.all(np.diff(counts) <= 0)
     soap = np.vstack([test.soap_a, test.soap_b])  # one 'atom' per bond end
     a, b = np.arange(len(test)), len(test) + np.arange(len(test))
     _, std = predictor.std_fast(soap, a, b, test.distance)

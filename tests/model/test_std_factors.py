@@ -112,14 +112,14 @@ def test_a_file_that_is_not_std_factors_is_named(tmp_path) -> None:
 
 def test_a_file_of_the_previous_format_is_refused_with_the_rebuild_command(tmp_path) -> None:
     rng, soap, models, factors, _ = _model_with_factors(tmp_path, seed=5)
-    # Version 1 files had a second scalar, the SOAP-residual limit, and another format line.
+    # Version 2 files had no SOAP counts per distance direction, T as (m, K' r), and another
+    # format line.
     with np.load(factors) as stored:
-        content = {name: stored[name] for name in stored.files}
-    content["format"] = np.array("glassbonds low-rank std 1")
-    content["scalars"] = np.array([content["scalars"][0], 1e-4])
+        content = {name: stored[name] for name in stored.files if name != "soap_counts"}
+    content["format"] = np.array("glassbonds low-rank std 2")
     with open(factors, "wb") as stream:
         np.savez(stream, **content)
-    with pytest.raises(InputError, match=r"m\.std\.npz.*low-rank std 2.*snakemake -R std_factors"):
+    with pytest.raises(InputError, match=r"m\.std\.npz.*low-rank std 3.*snakemake -R std_factors"):
         _std(models, [factors], soap, _bonds(rng, len(soap), 10))
 
 

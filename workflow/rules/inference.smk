@@ -18,7 +18,7 @@ rule std_factors:
         window=lookup(dpath="inference/windows/{bond}", within=config, default=None),
         # glassbonds.model.std_factors.FORMAT: a new file format reruns this rule (params
         # trigger) instead of leaving infer jobs with files they refuse.
-        file_format="glassbonds low-rank std 2",
+        file_format="glassbonds low-rank std 3",
     script:
         "../../scripts/std_factors.py"
 

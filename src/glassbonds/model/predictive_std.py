@@ -20,12 +20,19 @@ phi^T M phi`` with ``M = Phi^T (K + noise I)^-1 Phi``, eigenvalues in [0, 1). Bu
 model: (1) the SOAP sums of the training bonds span a subspace whose singular values decay
 fast; ``W`` (F x m) keeps the directions above ``soap_rtol`` of the largest; (2) the series
 ``a(u)`` over the distance range is compressed to its principal directions ``E`` (K x K')
-above ``distance_rtol``; (3) in the reduced feature ``psi = 0.5 (E^T a) (x) (W^T q)``
-(length K'm) ``M`` is eigendecomposed, ``M = V diag(lambda) V^T``, and truncated to the
+above ``distance_rtol``; (3) the reduced feature ``psi`` keeps the products
+``0.5 (E^T a)_k (W^T q)_l`` of the pairs whose relative singular values multiply to more
+than ``pair_rtol`` (a hyperbolic cross: all SOAP directions for the first distance
+directions, only the leading ones for the later, much smaller, distance directions; the
+first ``m_k`` SOAP directions for distance direction k, about half of the K'm pairs);
+(4) in ``psi`` ``M`` is eigendecomposed, ``M = V diag(lambda) V^T``, and truncated to the
 ``r`` eigenvalues above ``eigen_floor``. Then per frame: ``y = P_atoms W`` and
-``Z = y T`` per atom (m and K'r numbers per atom, one matrix product), and per bond
-``z_j = sqrt(lambda_j) v_j . psi = 0.5 sum_k a'_k (Z_k[a] + Z_k[b])_j`` (one sparse matrix of
-2 K' entries per bond times ``Z``), ``s_r = |z|^2``.
+``Z_k = y[:m_k] T_k`` per atom (m and sum_k r numbers per atom, one matrix product per k),
+and per bond ``z_j = sqrt(lambda_j) v_j . psi = 0.5 sum_k a'_k (Z_k[a] + Z_k[b])_j`` (one
+compiled pass over the bond's rows of ``Z``, :mod:`glassbonds.model.bond_loops`),
+``s_r = |z|^2``. A pair left out of
+``psi`` is, like a SOAP direction outside ``W``, counted in the prior but not in ``s_r``: it
+can only raise the latent variance, by as much as its part of ``psi^T M psi``.
 
 **Mixed precision.** ``latent = prior - s_r`` cancels: near training bonds the latent variance
 is 2e-4 of the prior, so ``s_r`` needs ~1e-7 relative accuracy, more than float32 gives. But
@@ -54,8 +61,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.linalg import eigh, solve_triangular
-from scipy.sparse import csr_matrix
 from scipy.stats import poisson
+
+from glassbonds.model.bond_loops import tail_sums
 
 SERIES_TOLERANCE = 1e-20
 MAX_SERIES_TERMS = 200
@@ -159,8 +167,9 @@ def exact_latent(model, k_star: np.ndarray, prior: np.ndarray) -> np.ndarray:
 class AtomProjections:
     """What the low-rank std needs per atom of a frame: the SOAP vector's coordinates on the
     model's SOAP directions, the first ``HEAD_DIRECTIONS`` in float64 (``head``, (atoms, L))
-    and the others in float32 (``tail``, (atoms, m - L)), and the tail's products with the
-    kept eigenvectors (``z_tail``, float32, (atoms * K', r), row ``atom * K' + k``).
+    and the others in float32 (``tail``, (atoms, max m_k - L)), and the tail's products with
+    the kept eigenvectors (``z_tail``, float32, (atoms * K_t, r), row ``atom * K_t + k`` for
+    the K_t distance directions paired with more than the head).
     ``z_tail`` lives in a buffer of the :class:`LowRankStd` (hundreds of MB for a
     10,000-atom frame, allocated once instead of once per frame): valid until its next
     :meth:`LowRankStd.project_atoms`."""
@@ -178,21 +187,36 @@ class LowRankStd:
     expansion: SeriesExpansion
     soap_basis: np.ndarray  # W (F, m)
     distance_basis: np.ndarray  # E (terms, K')
-    projection: np.ndarray  # T (m, K' r), column k r + j: Z_k = y @ T[:, k r:(k + 1) r]
+    # T (sum_k m_k, r): rows offset_k .. offset_k + m_k - 1 are T_k, Z_k = y[:m_k] @ T_k.
+    projection: np.ndarray
     eigenvalues: np.ndarray  # lambda_1..r
+    soap_counts: np.ndarray  # m_k: SOAP directions paired with distance direction k
     next_eigenvalue: float  # lambda_{r+1} (0 when nothing was discarded)
     tolerance: float
 
     def __post_init__(self) -> None:
-        head = min(HEAD_DIRECTIONS, self.soap_basis.shape[1])
-        k_reduced, rank = self.distance_basis.shape[1], self.eigenvalues.shape[0]
+        counts = np.asarray(self.soap_counts, dtype=np.int64)
+        head = int(min(HEAD_DIRECTIONS, counts.min()))
+        k_reduced = self.distance_basis.shape[1]
+        if counts.shape != (k_reduced,) or np.any(np.diff(counts) > 0):
+            raise ValueError("soap_counts: one non-increasing count per distance direction")
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
         self._head = head
         # T's head rows as (L K', r): row l K' + k multiplies y_l a'_k.
-        self._projection_head = self.projection[:head].reshape(head * k_reduced, rank)
-        self._basis_tail = np.ascontiguousarray(self.soap_basis[:, head:], dtype=np.float32)
-        self._projection_tail = np.ascontiguousarray(self.projection[head:], dtype=np.float32)
-        self._z_buffer = np.empty((0, self._projection_tail.shape[1]), dtype=np.float32)
-        self._sum_weights = np.stack([np.ones(rank), 1.0 / self.eigenvalues], axis=1)
+        rows = (starts[None, :] + np.arange(head)[:, None]).ravel()
+        self._projection_head = self.projection[rows]
+        # Distance directions whose pairs go beyond the head, each with its float32 T_k tail.
+        self._tail_counts = counts[counts > head] - head
+        self._projection_tails = [
+            np.ascontiguousarray(self.projection[start + head : start + head + count], np.float32)
+            for start, count in zip(starts, self._tail_counts, strict=False)
+        ]
+        self._basis_tail = np.ascontiguousarray(
+            self.soap_basis[:, head : head + int(counts.max())], dtype=np.float32
+        )
+        self._tail_counts_by_direction = counts - head
+        self._inverse_eigenvalues = 1.0 / self.eigenvalues
+        self._z_buffer = np.empty(0, dtype=np.float32)
 
     @classmethod
     def build(
@@ -202,6 +226,7 @@ class LowRankStd:
         tolerance: float = STD_TOLERANCE,
         soap_rtol: float = 1e-4,
         distance_rtol: float = 3e-4,
+        pair_rtol: float = 5e-5,
         eigen_floor: float = 3e-3,
     ) -> LowRankStd | None:
         """None for a Nystrom model (its DTC variance has another form) and when the
@@ -229,9 +254,17 @@ class LowRankStd:
         )
         k_reduced = max(1, int(np.sum(dist_singular > distance_rtol * dist_singular[0])))
         distance_basis = dist_vectors[:k_reduced].T  # (terms, K')
-        # (3) M in the reduced features psi = 0.5 (E^T a) (x) y: C = L^-1 Psi, M = C^T C.
+        # (3) Pairs (k, l) whose relative scales multiply to more than pair_rtol: m_k per k
+        # (non-increasing, at least the head directions).
+        soap_scale = singular / np.sqrt(float(np.trace(gram)))
+        distance_scale = dist_singular[:k_reduced] / dist_singular[0]
+        counts = np.sum(distance_scale[:, None] * soap_scale[None, :] > pair_rtol, axis=1)
+        counts = np.clip(counts, min(HEAD_DIRECTIONS, m), m)
+        # (4) M in the reduced features psi = 0.5 a'_k y[:m_k], k-major: C = L^-1 Psi, M = C^T C.
         a_reduced = a_train @ distance_basis
-        psi = 0.5 * (a_reduced[:, :, None] * y_train[:, None, :]).reshape(n, -1)
+        psi = 0.5 * np.hstack(
+            [a_reduced[:, k, None] * y_train[:, :count] for k, count in enumerate(counts)]
+        )
         c = solve_triangular(model.cholesky_, psi, lower=True, check_finite=False)
         small = c.shape[1] <= n
         product = c.T @ c if small else c @ c.T
@@ -241,28 +274,27 @@ class LowRankStd:
         order = np.argsort(values)[::-1]
         values, vectors = values[order], vectors[:, order]
         r = int(np.sum(values > eigen_floor))
-        # Worth it only when the work per atom (m F + K' m r, the projections) plus per bond
-        # (about 2 bonds per atom: 2 K' r, the gather) is well below the exact path's n F
+        # Worth it only when the work per atom (m F + sum_k m_k r, the projections) plus per
+        # bond (about 2 bonds per atom: 2 K' r, the gather) is well below the exact path's n F
         # per atom plus n^2 per bond.
         n_features = q_train.shape[1]
-        fast_cost = m * n_features + k_reduced * m * r + 4 * k_reduced * r
+        fast_cost = m * n_features + int(counts.sum()) * r + 4 * k_reduced * r
         if r == 0 or fast_cost > 0.5 * (n * n_features + 2 * n * n):
             return None
         next_eigenvalue = float(values[r]) if len(values) > r else 0.1 * eigen_floor
         values, vectors = values[:r], vectors[:, :r]
         if not small:
             vectors = (c.T @ vectors) / np.sqrt(values)
-        # T[l, (k, j)] = sqrt(lambda_j) V[(k, l), j]: y @ T gives per atom, per series
-        # direction k, the weighted projections onto the kept eigenvectors (one product).
-        weighted = (vectors * np.sqrt(values)).reshape(k_reduced, m, r)
-        projection = np.ascontiguousarray(weighted.transpose(1, 0, 2).reshape(m, k_reduced * r))
+        # T[(k, l), j] = sqrt(lambda_j) V[(k, l), j]: y[:m_k] @ T_k gives per atom, per series
+        # direction k, the weighted projections onto the kept eigenvectors.
         return cls(
             model,
             expansion,
             np.ascontiguousarray(soap_basis),
             distance_basis,
-            projection,
+            np.ascontiguousarray(vectors * np.sqrt(values)),
             values,
+            counts,
             next_eigenvalue,
             float(tolerance),
         )
@@ -273,10 +305,12 @@ class LowRankStd:
 
     @property
     def sizes(self) -> str:
-        """``SOAP directions m, distance directions K', eigenvectors r`` (logs, ``.info``)."""
+        """``SOAP directions m, distance directions K', pairs sum_k m_k, eigenvectors r`` (logs,
+        ``.info``)."""
         return (
             f"SOAP directions {self.soap_basis.shape[1]}, distance directions "
-            f"{self.distance_basis.shape[1]}, eigenvectors {self.rank}"
+            f"{self.distance_basis.shape[1]}, pairs {int(np.sum(self.soap_counts))}, "
+            f"eigenvectors {self.rank}"
         )
 
     @property
@@ -287,19 +321,25 @@ class LowRankStd:
     def project_atoms(self, soap: np.ndarray, head: np.ndarray | None = None) -> AtomProjections:
         """Per atom (rows of ``soap``, float64, or float32 when the caller gives ``head``, the
         rows' ``soap @ head_basis`` computed in float64): ``y = p W`` split into its float64
-        head and float32 tail, and ``Z_k = y_tail T_k`` (float32): what :meth:`latent`
-        gathers for each bond's two atoms."""
+        head and float32 tail, and ``Z_k = y_tail[:m_k - L] T_k`` (float32) for the distance
+        directions with pairs beyond the head: what :meth:`latent` gathers for each bond's
+        two atoms."""
         if head is None:
             if soap.dtype != np.float64:
                 raise ValueError("the head needs float64 SOAP rows (or give it)")
             head = soap @ self.head_basis
         tail = soap.astype(np.float32, copy=False) @ self._basis_tail
-        if self._z_buffer.shape[0] < len(soap):
-            self._z_buffer = np.empty((len(soap), self._z_buffer.shape[1]), dtype=np.float32)
-        z_tail = np.matmul(tail, self._projection_tail, out=self._z_buffer[: len(soap)])
-        return AtomProjections(
-            head, tail, z_tail.reshape(len(soap) * self.distance_basis.shape[1], self.rank)
-        )
+        n_atoms, k_tail = len(soap), len(self._projection_tails)
+        size = n_atoms * k_tail * self.rank
+        if self._z_buffer.size < size:
+            self._z_buffer = np.empty(size, dtype=np.float32)
+        z_tail = self._z_buffer[:size].reshape(n_atoms, k_tail, self.rank)
+        for k, (count, block) in enumerate(
+            zip(self._tail_counts, self._projection_tails, strict=True)
+        ):
+            # A strided output (row stride k_tail r) is written by BLAS in place.
+            np.matmul(tail[:, :count], block, out=z_tail[:, k, :])
+        return AtomProjections(head, tail, z_tail.reshape(n_atoms * k_tail, self.rank))
 
     def latent(
         self,
@@ -312,36 +352,27 @@ class LowRankStd:
         """Latent variance of bonds (atom indices into ``project_atoms``) and a bool mask of the
         bonds that pass the per-bond check (the others must be recomputed exactly)."""
         a_reduced = self.expansion.features(distance) @ self.distance_basis
-        n_bonds, k_reduced = a_reduced.shape
+        n_bonds = len(a_reduced)
         head_sum = atoms.head[atom_a] + atoms.head[atom_b]
         # Head, float64, per bond: 0.5 sum_{l,k} (y_a + y_b)_l a'_k T[l, k].
         outer = 0.5 * (head_sum[:, :, None] * a_reduced[:, None, :]).reshape(n_bonds, -1)
         z = outer @ self._projection_head
-        # Tail, float32: 0.5 sum_k a'_k (Z_k[a] + Z_k[b]) as a sparse (bonds, atoms K') matrix
-        # with 2 K' entries per row times Z: one pass over the rows of Z that the bond needs.
-        offsets = np.arange(k_reduced)
-        columns = np.hstack(
-            [atom_a[:, None] * k_reduced + offsets, atom_b[:, None] * k_reduced + offsets]
+        # Tail, float32: 0.5 sum_k a'_k (Z_k[a] + Z_k[b]) over the K_t distance directions
+        # with a tail; then s_r = |z|^2, the bound's sum_j z_j^2 / lambda_j and |psi|^2, whose
+        # tail part (it only enters the bound) is summed from the float32 tail.
+        s_r, captured, psi_norm = tail_sums(
+            z,
+            atoms.z_tail,
+            len(self._projection_tails),
+            atom_a,
+            atom_b,
+            a_reduced,
+            atoms.tail,
+            self._tail_counts_by_direction,
+            np.einsum("ij,ij->i", head_sum, head_sum),
+            self._inverse_eigenvalues,
         )
-        weights = np.hstack([a_reduced, a_reduced]).astype(np.float32) * np.float32(0.5)
-        gather = csr_matrix(
-            (
-                weights.ravel(),
-                columns.ravel(),
-                np.arange(0, 2 * k_reduced * n_bonds + 1, 2 * k_reduced),
-            ),
-            shape=(n_bonds, atoms.z_tail.shape[0]),
-        )
-        z += gather @ atoms.z_tail
-        # s_r = |z|^2 and the bound's sum_j z_j^2 / lambda_j in one pass over z^2.
-        s_r, captured = (np.square(z, out=z) @ self._sum_weights).T
         latent = prior - s_r
-        # |y_a + y_b|^2 only enters the bound: float32 suffices for the tail.
-        tail_sum = atoms.tail[atom_a] + atoms.tail[atom_b]
-        y_norm = np.einsum("ij,ij->i", head_sum, head_sum) + np.einsum(
-            "ij,ij->i", tail_sum, tail_sum, dtype=np.float64
-        )
-        psi_norm = 0.25 * np.einsum("ij,ij->i", a_reduced, a_reduced) * y_norm
         bound = self.next_eigenvalue * np.maximum(psi_norm - captured, 0.0)
         # Relative change of the calibrated std when the variance drops by amplitude * bound.
         model = self.model

@@ -20,9 +20,11 @@ from glassbonds.errors import InputError
 from glassbonds.files import atomic_path, sha256
 from glassbonds.model.predictive_std import STD_TOLERANCE, LowRankStd, SeriesExpansion
 
-# Version 2: no SOAP-residual limit (version 1 files are refused with the rebuild command).
-FORMAT = "glassbonds low-rank std 2"
-_ARRAYS = ("soap_basis", "distance_basis", "projection", "eigenvalues")
+# Version 3: the pairs of distance and SOAP directions (``soap_counts``) and T by pairs;
+# version 2 had no such counts, version 1 a SOAP-residual limit. Older files are refused with
+# the rebuild command.
+FORMAT = "glassbonds low-rank std 3"
+_ARRAYS = ("soap_basis", "distance_basis", "projection", "eigenvalues", "soap_counts")
 _RERUN = "rebuild it: snakemake -R std_factors (or delete the file)"
 
 
