@@ -1,7 +1,8 @@
 """Rule pbssdb: the per-bond database of one composition from all its sub-runs.
 
-input: ``status``, ``xyz``, ``soap`` (one per sub-run, params order), ``neighbours`` and
-``icohplist`` (those that exist). output: ``bnd`` (one per bond type, params order),
+input: ``status`` (the status bundles of the sub-runs' describe_subrun jobs), ``xyz``,
+``soap`` (one per sub-run, params order), ``neighbours`` and ``icohplist`` (those that
+exist). output: ``bnd`` (one per bond type, params order),
 ``nd_info``, ``nd_reasons``, ``dub_info``, ``summary``, ``store`` files. params: ``nc``,
 ``subruns``, ``missing_runs``, ``species``, ``bond_types``, ``soap``.
 """
@@ -12,7 +13,7 @@ from tqdm import tqdm
 
 from glassbonds.database.pbssdb import build_pbssdb, summary_table, write_pbssdb_legacy
 from glassbonds.database.store import save_store
-from glassbonds.database.subruns import declared_subrun_files
+from glassbonds.database.subruns import declared_subrun_files, subrun_statuses
 from glassbonds.descriptors import SoapParameters
 from glassbonds.files import write_text
 from glassbonds.rule_log import rule_log
@@ -23,8 +24,8 @@ with rule_log(snakemake.log[0]):  # noqa: F821
     nc = sm.params.nc
     subruns = [SubRun(nc, nat, run, sub, snap) for run, sub, nat, snap in sm.params.subruns]
     files = declared_subrun_files(
-        subruns, sm.input.status, sm.input.xyz, sm.input.soap, sm.input.neighbours,
-        sm.input.icohplist,
+        subruns, subrun_statuses(subruns, sm.input.status), sm.input.xyz, sm.input.soap,
+        sm.input.neighbours, sm.input.icohplist,
     )  # fmt: skip
     missing = list(sm.params.missing_runs)
     if missing:

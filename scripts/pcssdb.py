@@ -1,9 +1,9 @@
 """Rule pcssdb: the per-cluster database of one composition (create_SSDB.py's PC mode).
 
-input: ``status``, ``xyz``, ``neighbours``, ``soap`` (one per sub-run, params order) and
-``icohplist`` (those that exist). output: ``xyz`` and ``idx`` (one per centre element,
-params order), ``nd_info``, ``dub_info``, ``store`` files. params: ``nc``, ``subruns``,
-``species``, ``soap``.
+input: ``status`` (the status bundles of the sub-runs' describe_subrun jobs), ``xyz``,
+``neighbours``, ``soap`` (one per sub-run, params order) and ``icohplist`` (those that
+exist). output: ``xyz`` and ``idx`` (one per centre element, params order), ``nd_info``,
+``dub_info``, ``store`` files. params: ``nc``, ``subruns``, ``species``, ``soap``.
 """
 
 from pathlib import Path
@@ -11,7 +11,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from glassbonds.database.pcssdb import build_pcssdb, write_pcssdb
-from glassbonds.database.subruns import declared_subrun_files
+from glassbonds.database.subruns import declared_subrun_files, subrun_statuses
 from glassbonds.descriptors import SoapParameters
 from glassbonds.rule_log import rule_log
 from glassbonds.tree import SubRun
@@ -23,7 +23,7 @@ with rule_log(snakemake.log[0]):  # noqa: F821
     ]
     files = declared_subrun_files(
         subruns,
-        sm.input.status,
+        subrun_statuses(subruns, sm.input.status),
         sm.input.xyz,
         sm.input.soap,
         sm.input.neighbours,

@@ -14,11 +14,14 @@ from glassbonds.database.subruns import (
     DEFECTIVE_CODE,
     DescriptorMismatch,
     SubRunFiles,
+    declared_subrun_files,
+    subrun_statuses,
     usable_subruns,
 )
 from glassbonds.descriptors import save_soap
 from glassbonds.errors import InputError
-from glassbonds.subrun_status import StatusCode
+from glassbonds.io.status_file import status_key, write_status_bundle
+from glassbonds.subrun_status import StatusCode, SubRunStatus
 from glassbonds.tree import SubRun
 
 NC = "Zr49Cu49Al2"
@@ -81,3 +84,28 @@ def test_soap_made_with_other_parameters_stops_the_build(subrun_dir, soap_file):
     other = replace(study_soap_parameters(), r_cut=4.0).as_dict()
     with pytest.raises(DescriptorMismatch, match="SOAP parameters"):
         list(usable_subruns([_files(subrun_dir, 0, 1, soap)], other, [], lambda data: None))
+
+
+def test_statuses_come_from_the_bundles_by_subrun_and_set_code_reason_and_provenance(
+    subrun_dir, soap_file, tmp_path
+):
+    """What rules pbssdb and pcssdb pass: each sub-run's status found by name in the bundles
+    of the describe_subrun jobs (sub-runs of two runs, asked for out of bundle order)."""
+    soap, _ = soap_file
+    done = SubRunStatus(StatusCode.DONE, "converged", pw_program={"name": "pw.x"})
+    failed = SubRunStatus(StatusCode.SCF_NOT_CONVERGED, "scf not converged")
+    bundles = [tmp_path / "21.status", tmp_path / "22.status"]
+    write_status_bundle(bundles[0], [(status_key(NC, 100, 21, 0), done)])
+    write_status_bundle(bundles[1], [(status_key(NC, 100, 22, s), failed) for s in (0, 1)])
+    subruns = [SubRun(NC, 100, 22, 1), SubRun(NC, 100, 21, 0)]
+    statuses = subrun_statuses(subruns, bundles)
+    assert statuses == [failed, done]
+    xyz = [subrun_dir / f"{NC}.xyz"] * 2
+    files = declared_subrun_files(subruns, statuses, xyz, [soap] * 2, [], [])
+    assert [(f.subrun, f.status_code, f.status_reason) for f in files] == [
+        (subruns[0], StatusCode.SCF_NOT_CONVERGED.study_code, "scf not converged"),
+        (subruns[1], StatusCode.DONE.study_code, "converged"),
+    ]
+    assert files[1].provenance == done.provenance()
+    with pytest.raises(InputError, match=r"Zr49Cu49Al2/100/23/0"):
+        subrun_statuses([SubRun(NC, 100, 23, 0)], bundles)

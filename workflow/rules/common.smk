@@ -263,8 +263,9 @@ def produced_by(producer, function):
 def database_inputs(**groups):
     """Inputs of a composition's databases (rules pbssdb, pcssdb): each of the rules'
     sub-run file patterns for every sub-run, in sub-run order (params ``subruns``), given
-    grouped by the rules that write them, ``<producer>={<input name>: <pattern>}``. Returns
-    one input function per producer (``produced_by``).
+    grouped by the rules that write them, ``<producer>={<input name>: <pattern>}``; a
+    pattern of one file per run (SUBRUN_STATUSES in md) gives each file once. Returns one
+    input function per producer (``produced_by``).
 
     Functions, not plain file lists, although they run once per database job: Snakemake
     can then be told each file's producing rule (``declare_producers``; a named list of
@@ -279,7 +280,7 @@ def database_inputs(**groups):
         def inputs(wildcards):
             nc = wildcards.nc
             found = {
-                kind: [subrun_path(path, s) for s in subruns(nc)]
+                kind: list(dict.fromkeys(subrun_path(path, s) for s in subruns(nc)))
                 for kind, path in patterns.items()
             }
             if config["subrun_source"] == "existing":
@@ -335,14 +336,13 @@ def declare_producers(consumer, **producers):
 
 
 def report_status_inputs(wildcards):
-    """Every sub-run's status (SUBRUN_STATUS, etl.smk), composition by composition."""
-    return {
-        "status": [
-            path
-            for nc in config["compositions"]
-            for path in subrun_paths(nc, SUBRUN_STATUS)
-        ]
-    }
+    """The status bundles of every sub-run (SUBRUN_STATUSES, etl.smk), each once."""
+    paths = (
+        path
+        for nc in config["compositions"]
+        for path in subrun_paths(nc, SUBRUN_STATUSES)
+    )
+    return {"status": list(dict.fromkeys(paths))}
 
 
 def pbssdb_subruns(wildcards):

@@ -25,8 +25,8 @@ from glassbonds.errors import InputError
 from glassbonds.files import sha256
 from glassbonds.io.lobster import read_icohplist
 from glassbonds.io.lobster_inputs import read_neighbour_list
-from glassbonds.io.status_file import read_status_file
-from glassbonds.subrun_status import StatusCode
+from glassbonds.io.status_file import bundled_statuses, read_status_file, status_key
+from glassbonds.subrun_status import StatusCode, SubRunStatus
 from glassbonds.tree import SubRun
 
 # The status codes are defined once, in glassbonds.subrun_status.
@@ -172,9 +172,16 @@ def provenance_record(files: SubRunFiles) -> dict:
     }
 
 
+def subrun_statuses(subruns: Sequence[SubRun], bundles: Sequence[str | Path]) -> list[SubRunStatus]:
+    """The status of each sub-run, in sub-run order, from the status bundles a rule declared
+    (rule describe_subrun writes one per job: :mod:`glassbonds.io.status_file`)."""
+    keys = [status_key(s.nc, s.nat, s.run, s.sub) for s in subruns]
+    return bundled_statuses(keys, bundles)
+
+
 def declared_subrun_files(
     subruns: Sequence[SubRun],
-    status_files: Sequence[str | Path],
+    status_files: Sequence[str | Path | SubRunStatus],
     xyz_files: Sequence[str | Path],
     soap_files: Sequence[str | Path],
     neighbour_files: Sequence[str | Path],
@@ -182,10 +189,11 @@ def declared_subrun_files(
 ) -> list[SubRunFiles]:
     """One :class:`SubRunFiles` per sub-run from the paths a rule declared, in sub-run order.
 
-    ``status_files``, ``xyz_files`` and ``soap_files`` hold one path per sub-run;
-    ``neighbour_files`` and ``icohplists`` only those that exist (an adopted sub-run may hold
-    only its structure), matched to their sub-run by the directory of its ``.xyz``. A sub-run
-    without one gets ``None`` there (its status says why; reading it raises).
+    ``status_files``, ``xyz_files`` and ``soap_files`` hold one entry per sub-run (a status
+    as its file or as read already, e.g. by :func:`subrun_statuses`); ``neighbour_files`` and
+    ``icohplists`` only those that exist (an adopted sub-run may hold only its structure),
+    matched to their sub-run by the directory of its ``.xyz``. A sub-run without one gets
+    ``None`` there (its status says why; reading it raises).
     """
     if not len(subruns) == len(status_files) == len(xyz_files) == len(soap_files):
         raise InputError("database inputs", "one status, structure and SOAP file per sub-run")
@@ -195,7 +203,9 @@ def declared_subrun_files(
     for subrun, status_file, xyz, soap in zip(
         subruns, status_files, xyz_files, soap_files, strict=True
     ):
-        status = read_status_file(status_file)
+        status = (
+            status_file if isinstance(status_file, SubRunStatus) else read_status_file(status_file)
+        )
         directory = Path(xyz).parent
         files.append(
             SubRunFiles(

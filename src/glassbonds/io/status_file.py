@@ -1,5 +1,9 @@
 """The status file of one sub-run (``subrun.status``, a derived file of the tree): ``key:
-value`` lines that the rule ``describe_subrun`` writes and the databases and reports read.
+value`` lines that the rule ``describe_subrun`` writes. The same job writes the statuses of
+all its sub-runs into one *status bundle* (``subrun-statuses/<NC>/<NAT>/<RUN>.status``), the
+file the databases and the status report read: one input per MD run instead of one per
+sub-run keeps a production dry-run of 4,500 sub-runs short. A bundle is the sub-runs' status
+files one after the other, each opened by a ``subrun: <NC>/<NAT>/<RUN>/<SUB>`` line.
 
 The record itself, the status codes and how they are decided: :mod:`glassbonds.subrun_status`.
 """
@@ -7,6 +11,8 @@ The record itself, the status codes and how they are decided: :mod:`glassbonds.s
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, fields
 from pathlib import Path
 
@@ -24,10 +30,33 @@ _JSON_FIELDS = (
 )
 
 
+BUNDLE_KEY = "subrun"
+
+
+def status_key(nc: str, nat: int | str, run: int | str, sub: int | str) -> str:
+    """A sub-run's name in a status bundle: ``<NC>/<NAT>/<RUN>/<SUB>``."""
+    return f"{nc}/{int(nat)}/{int(run)}/{int(sub)}"
+
+
 def write_status_file(path: str | Path, status: SubRunStatus) -> None:
     """Write ``key: value`` lines (code, name, usable, reason, evidence), atomically.
 
     Programs, spillings and warnings are one-line JSON values."""
+    write_text(path, "\n".join(status_lines(status)) + "\n")
+
+
+def write_status_bundle(path: str | Path, statuses: Sequence[tuple[str, SubRunStatus]]) -> None:
+    """Write the statuses of several sub-runs, ``(status_key(...), status)`` each, into one
+    file (module docstring), atomically."""
+    keys = [key for key, _ in statuses]
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"status bundle {path}: a sub-run named twice in {keys}")
+    blocks = ["\n".join([f"{BUNDLE_KEY}: {key}", *status_lines(s)]) for key, s in statuses]
+    write_text(path, "\n\n".join(blocks) + "\n")
+
+
+def status_lines(status: SubRunStatus) -> list[str]:
+    """The ``key: value`` lines of a status file."""
     lines = [
         f"code: {int(status.code)}",
         f"name: {status.code.name}",
@@ -42,16 +71,55 @@ def write_status_file(path: str | Path, status: SubRunStatus) -> None:
             text = "none" if value is None else value
             text = str(value).lower() if isinstance(value, bool) else text
         lines.append(f"{item.name}: {text}")
-    write_text(path, "\n".join(lines) + "\n")
+    return lines
+
+
+FIX = "rerun the status rule (describe_subrun) for this sub-run"
+
+
+def _read(path: str | Path) -> str:
+    try:
+        return Path(path).read_text()
+    except OSError as error:
+        raise InputError(path, f"cannot read status file ({error.strerror})", FIX) from None
 
 
 def read_status_file(path: str | Path) -> SubRunStatus:
     """Read a file written by :func:`write_status_file`; malformed files raise InputError."""
-    fix = "rerun the status rule for this sub-run"
-    try:
-        text = Path(path).read_text()
-    except OSError as error:
-        raise InputError(path, f"cannot read status file ({error.strerror})", fix) from None
+    return parse_status(_read(path), path)
+
+
+def read_status_bundles(paths: Iterable[str | Path]) -> dict[str, SubRunStatus]:
+    """The statuses of the bundles written by :func:`write_status_bundle`, by
+    :func:`status_key`. A malformed bundle, or a sub-run named in two, raises InputError."""
+    statuses: dict[str, SubRunStatus] = {}
+    for path in paths:
+        blocks = re.split(rf"(?m)^{BUNDLE_KEY}: ", _read(path))
+        if blocks[0].strip() or len(blocks) == 1:
+            raise InputError(path, f"not a status bundle (no leading '{BUNDLE_KEY}:' line)", FIX)
+        for block in blocks[1:]:
+            key, _, text = block.partition("\n")
+            where = f"{path} ({BUNDLE_KEY} {key.strip()})"
+            if key.strip() in statuses:
+                raise InputError(path, f"sub-run {key.strip()} has a status already", FIX)
+            statuses[key.strip()] = parse_status(text, where)
+    return statuses
+
+
+def bundled_statuses(keys: Sequence[str], bundles: Sequence[str | Path]) -> list[SubRunStatus]:
+    """The status of each sub-run named in ``keys`` (:func:`status_key`), in that order, from
+    ``bundles``; a sub-run without one raises InputError naming the bundles."""
+    found = read_status_bundles(bundles)
+    missing = [key for key in keys if key not in found]
+    if missing:
+        where = ", ".join(map(str, bundles[:3])) + (" ..." if len(bundles) > 3 else "")
+        raise InputError(where, f"no status for sub-run(s) {missing[:5]} in these bundles", FIX)
+    return [found[key] for key in keys]
+
+
+def parse_status(text: str, path: str | Path) -> SubRunStatus:
+    """A status from the ``key: value`` lines of a status file (``path`` names it in errors)."""
+    fix = FIX
     values: dict[str, str] = {}
     for line in text.splitlines():
         key, separator, value = line.partition(":")
