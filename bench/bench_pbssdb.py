@@ -26,6 +26,7 @@ from glassbonds.config_defaults import study_soap_parameters
 from glassbonds.database.pbssdb import build_pbssdb, summary_table, write_pbssdb_legacy
 from glassbonds.database.store import save_store
 from glassbonds.database.subruns import declared_subrun_files
+from glassbonds.io.status_file import read_status_file
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tools"))
@@ -77,10 +78,8 @@ def main() -> int:
         paths = [pbssdb_files(root, s) for s in subruns]
         files = declared_subrun_files(
             subruns,
-            *(
-                [p[kind] for p in paths]
-                for kind in ("status", "xyz", "soap", "neighbours", "icohplist")
-            ),
+            [read_status_file(p["status"]) for p in paths],
+            *([p[kind] for p in paths] for kind in ("xyz", "soap", "neighbours", "icohplist")),
         )
         result = build_pbssdb(NC, files, list(SPECIES), descriptor)
         write_pbssdb_legacy(

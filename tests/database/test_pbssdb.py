@@ -233,7 +233,7 @@ def test_declared_files_are_matched_by_directory_and_an_undeclared_one_stops_onl
     """What rule pbssdb passes: one status, structure and SOAP per sub-run; neighbour lists
     and ICOHPLISTs only where they exist (an adopted tree), matched by directory."""
     from glassbonds.database.subruns import declared_subrun_files
-    from glassbonds.io.status_file import write_status_file
+    from glassbonds.io.status_file import read_status_file, write_status_file
     from glassbonds.subrun_status import StatusCode, SubRunStatus
 
     soap_path, parameters = soap_of_real_subrun
@@ -250,7 +250,12 @@ def test_declared_files_are_matched_by_directory_and_an_undeclared_one_stops_onl
         icohplists.append(directory / "ICOHPLIST.lobster")
     quippy.append(tmp_path / "0" / "lobsterin-quippy")  # sub-run 1 declares none
     files = declared_subrun_files(
-        subruns, status, xyz, [soap_path] * 2, quippy, list(reversed(icohplists))
+        subruns,
+        [read_status_file(path) for path in status],
+        xyz,
+        [soap_path] * 2,
+        quippy,
+        list(reversed(icohplists)),
     )
     assert [f.icohplist for f in files] == icohplists
     assert (files[0].neighbours, files[1].neighbours) == (quippy[0], None)

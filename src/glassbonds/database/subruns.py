@@ -25,7 +25,7 @@ from glassbonds.errors import InputError
 from glassbonds.files import sha256
 from glassbonds.io.lobster import read_icohplist
 from glassbonds.io.lobster_inputs import read_neighbour_list
-from glassbonds.io.status_file import bundled_statuses, read_status_file, status_key
+from glassbonds.io.status_file import bundled_statuses, status_key
 from glassbonds.subrun_status import StatusCode, SubRunStatus
 from glassbonds.tree import SubRun
 
@@ -181,7 +181,7 @@ def subrun_statuses(subruns: Sequence[SubRun], bundles: Sequence[str | Path]) ->
 
 def declared_subrun_files(
     subruns: Sequence[SubRun],
-    status_files: Sequence[str | Path | SubRunStatus],
+    statuses: Sequence[SubRunStatus],
     xyz_files: Sequence[str | Path],
     soap_files: Sequence[str | Path],
     neighbour_files: Sequence[str | Path],
@@ -189,23 +189,18 @@ def declared_subrun_files(
 ) -> list[SubRunFiles]:
     """One :class:`SubRunFiles` per sub-run from the paths a rule declared, in sub-run order.
 
-    ``status_files``, ``xyz_files`` and ``soap_files`` hold one entry per sub-run (a status
-    as its file or as read already, e.g. by :func:`subrun_statuses`); ``neighbour_files`` and
+    ``statuses`` (read by :func:`subrun_statuses` from the status bundles, or from status
+    files), ``xyz_files`` and ``soap_files`` hold one entry per sub-run; ``neighbour_files`` and
     ``icohplists`` only those that exist (an adopted sub-run may hold only its structure),
     matched to their sub-run by the directory of its ``.xyz``. A sub-run without one gets
     ``None`` there (its status says why; reading it raises).
     """
-    if not len(subruns) == len(status_files) == len(xyz_files) == len(soap_files):
+    if not len(subruns) == len(statuses) == len(xyz_files) == len(soap_files):
         raise InputError("database inputs", "one status, structure and SOAP file per sub-run")
     neighbours_in = {Path(p).parent: Path(p) for p in neighbour_files if Path(p).is_file()}
     icohplist_in = {Path(p).parent: Path(p) for p in icohplists if Path(p).is_file()}
     files = []
-    for subrun, status_file, xyz, soap in zip(
-        subruns, status_files, xyz_files, soap_files, strict=True
-    ):
-        status = (
-            status_file if isinstance(status_file, SubRunStatus) else read_status_file(status_file)
-        )
+    for subrun, status, xyz, soap in zip(subruns, statuses, xyz_files, soap_files, strict=True):
         directory = Path(xyz).parent
         files.append(
             SubRunFiles(

@@ -205,16 +205,17 @@ class LowRankStd:
         # T's head rows as (L K', r): row l K' + k multiplies y_l a'_k.
         rows = (starts[None, :] + np.arange(head)[:, None]).ravel()
         self._projection_head = self.projection[rows]
-        # Distance directions whose pairs go beyond the head, each with its float32 T_k tail.
-        self._tail_counts = counts[counts > head] - head
+        # SOAP directions beyond the head per distance direction (non-increasing); those with
+        # any, the first K_t, each get their float32 T_k tail.
+        self._tail_counts = counts - head
         self._projection_tails = [
             np.ascontiguousarray(self.projection[start + head : start + head + count], np.float32)
-            for start, count in zip(starts, self._tail_counts, strict=False)
+            for start, count in zip(starts, self._tail_counts, strict=True)
+            if count > 0
         ]
         self._basis_tail = np.ascontiguousarray(
-            self.soap_basis[:, head : head + int(counts.max())], dtype=np.float32
+            self.soap_basis[:, head : head + int(self._tail_counts.max())], dtype=np.float32
         )
-        self._tail_counts_by_direction = counts - head
         self._inverse_eigenvalues = 1.0 / self.eigenvalues
         self._z_buffer = np.empty(0, dtype=np.float32)
 
@@ -335,7 +336,7 @@ class LowRankStd:
             self._z_buffer = np.empty(size, dtype=np.float32)
         z_tail = self._z_buffer[:size].reshape(n_atoms, k_tail, self.rank)
         for k, (count, block) in enumerate(
-            zip(self._tail_counts, self._projection_tails, strict=True)
+            zip(self._tail_counts[:k_tail], self._projection_tails, strict=True)
         ):
             # A strided output (row stride k_tail r) is written by BLAS in place.
             np.matmul(tail[:, :count], block, out=z_tail[:, k, :])
@@ -368,7 +369,7 @@ class LowRankStd:
             atom_b,
             a_reduced,
             atoms.tail,
-            self._tail_counts_by_direction,
+            self._tail_counts,
             np.einsum("ij,ij->i", head_sum, head_sum),
             self._inverse_eigenvalues,
         )
